@@ -1,0 +1,57 @@
+# Shared shell helpers for scripts/build, scripts/test and scripts/demo (sourced, not run).
+# Everything here runs as root on Debian 12; test clusters run as the postgres user.
+
+PG_MAJOR=15
+PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+PACKAGES=(cmake g++ make pkg-config git gzip pigz python3 nodejs
+          postgresql-$PG_MAJOR postgresql-client-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
+          postgresql-$PG_MAJOR-cron libpq-dev zlib1g-dev libgtest-dev libisal-dev libcctz-dev
+          libcli11-dev nlohmann-json3-dev libcpp-httplib-dev curl util-linux procps iproute2)
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# Installs whichever of PACKAGES is missing (apt-get update once, only when needed).
+ensure_packages() {
+  local missing=() pkg
+  for pkg in "${PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on.
+free_port() {
+  local port
+  for _ in $(seq 1 200); do
+    port=$(( 20000 + RANDOM % 40000 ))
+    if ! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  return 1
+}
+
+as_postgres() { runuser -u postgres -- "$@"; }
+
+# start_cluster DIR PORT [extra postgres -c settings...]: initdb as postgres in DIR/data, start
+# on 127.0.0.1:PORT with immich_maint preloaded, sockets in DIR, log in DIR/server.log.
+start_cluster() {
+  local dir=$1 port=$2; shift 2
+  mkdir -p "$dir" && chmod 755 "$dir" && chown postgres: "$dir"
+  as_postgres "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust --no-sync >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; return 1; }
+  local opts="-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off"
+  opts+=" -c shared_preload_libraries=immich_maint -c immich_maint.database=immich"
+  local setting
+  for setting in "$@"; do opts+=" -c $setting"; done
+  as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 start >/dev/null \
+    || { cat "$dir/server.log" >&2; return 1; }
+}
+
+stop_cluster() {
+  local dir=$1
+  [ -f "$dir/data/postmaster.pid" ] || return 0
+  as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 \
+    || as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+}

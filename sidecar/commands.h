@@ -1,0 +1,13 @@
+// Each command registers itself on the CLI::App; the registration functions are listed here
+// so cli.cpp reads as the table of commands.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace immich_maint::sidecar {
+
+void AddListCommand(CLI::App& app);
+
+}  // namespace immich_maint::sidecar
