@@ -3,6 +3,7 @@
 // "line terminator" below means what JavaScript's `.` refuses (see backup_name.h).
 #include "core/backup_name.h"
 
+#include <cstdint>
 #include <cstdio>
 
 namespace immich_maint::core {
@@ -126,9 +127,9 @@ std::optional<Error> CheckVersions(std::string_view immich, std::string_view ser
 }
 
 // Reads a decimal number at s[*i], saturating so that huge numbers stay large.
-std::optional<long> ReadNumber(std::string_view s, std::size_t* i) {
+std::optional<std::int64_t> ReadNumber(std::string_view s, std::size_t* i) {
   const std::size_t start = *i;
-  long value = 0;
+  std::int64_t value = 0;
   for (; *i < s.size() && IsAsciiDigit(s[*i]); ++*i) {
     value = value > 100000000 ? value : value * 10 + (s[*i] - '0');
   }
@@ -276,10 +277,10 @@ bool IsClusterDumpByName(std::string_view name) {
   if (!captured) return false;
   const std::string_view version = WithoutLeadingV(*captured);
   std::size_t i = 0;
-  const std::optional<long> major = ReadNumber(version, &i);
+  const std::optional<std::int64_t> major = ReadNumber(version, &i);
   if (!major || i >= version.size() || version[i] != '.') return false;
   ++i;
-  const std::optional<long> minor = ReadNumber(version, &i);
+  const std::optional<std::int64_t> minor = ReadNumber(version, &i);
   if (!minor) return false;
   if (i < version.size() && version[i] != '.' && version[i] != '-' && version[i] != '+') {
     return false;

@@ -35,14 +35,15 @@ free_port() {
 as_postgres() { runuser -u postgres -- "$@"; }
 
 # start_cluster DIR PORT [extra postgres -c settings...]: initdb as postgres in DIR/data, start
-# on 127.0.0.1:PORT with immich_maint preloaded, sockets in DIR, log in DIR/server.log.
+# on 127.0.0.1:PORT with immich_maint preloaded (PRELOAD= overrides the library list), sockets
+# in DIR, log in DIR/server.log.
 start_cluster() {
   local dir=$1 port=$2; shift 2
   mkdir -p "$dir" && chmod 755 "$dir" && chown postgres: "$dir"
   as_postgres "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust --no-sync >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; return 1; }
   local opts="-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off"
-  opts+=" -c shared_preload_libraries=immich_maint -c immich_maint.database=immich"
+  opts+=" -c shared_preload_libraries=${PRELOAD-immich_maint}"
   local setting
   for setting in "$@"; do opts+=" -c $setting"; done
   as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 start >/dev/null \
