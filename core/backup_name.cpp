@@ -210,13 +210,20 @@ BackupKind ClassifyBackupName(std::string_view name) {
 
 const char* BackupKindName(BackupKind kind) {
   switch (kind) {
-    case BackupKind::kRoutine: return "routine";
-    case BackupKind::kRoutineLegacy: return "routine-legacy";
-    case BackupKind::kUploaded: return "uploaded";
-    case BackupKind::kRestorePoint: return "restore-point";
-    case BackupKind::kFailed: return "failed";
-    case BackupKind::kOther: return "other";
-    case BackupKind::kInvalid: return "invalid";
+    case BackupKind::kRoutine:
+      return "routine";
+    case BackupKind::kRoutineLegacy:
+      return "routine-legacy";
+    case BackupKind::kUploaded:
+      return "uploaded";
+    case BackupKind::kRestorePoint:
+      return "restore-point";
+    case BackupKind::kFailed:
+      return "failed";
+    case BackupKind::kOther:
+      return "other";
+    case BackupKind::kInvalid:
+      return "invalid";
   }
   return "invalid";
 }
@@ -238,9 +245,12 @@ std::optional<std::string> BackupVersion(std::string_view name) {
 
 const char* CompatName(Compat c) {
   switch (c) {
-    case Compat::kOk: return "ok";
-    case Compat::kOtherVersion: return "other-version";
-    case Compat::kUnknown: return "unknown";
+    case Compat::kOk:
+      return "ok";
+    case Compat::kOtherVersion:
+      return "other-version";
+    case Compat::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }

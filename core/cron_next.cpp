@@ -148,10 +148,12 @@ std::optional<Instant> NextFire(const CronSchedule& schedule, const TimeZone& zo
 std::vector<Instant> NextFires(const CronSchedule& schedule, const TimeZone& zone, Instant after,
                                int count) {
   std::vector<Instant> fires;
-  for (std::optional<Instant> next = after; static_cast<int>(fires.size()) < count;) {
-    next = NextFire(schedule, zone, *next);
+  Instant previous = after;
+  while (static_cast<int>(fires.size()) < count) {
+    const std::optional<Instant> next = NextFire(schedule, zone, previous);
     if (!next) break;
-    fires.push_back(*next);
+    previous = *next;
+    fires.push_back(previous);
   }
   return fires;
 }

@@ -83,6 +83,10 @@ Result<CronSchedule> ParseInterval(std::string_view input, std::string_view text
   const std::string_view number = text.substr(0, digits);
   const std::string_view rest = TrimBlanks(text.substr(digits));
   const std::string_view unit = rest.substr(0, RunLength(rest, IsLetter));
+  if (unit.empty()) {
+    return Invalid(input, "The interval must be a whole number followed by \"seconds\", not " +
+                              Quoted(text) + ".");
+  }
   if (Lower(unit) != "second" && Lower(unit) != "seconds") {
     return Invalid(input, "The interval unit " + Quoted(unit) +
                               " is not \"second\" or \"seconds\".");
@@ -207,8 +211,10 @@ struct FieldContext {
   std::string_view input;
 
   std::string Prefix() const { return "Field \"" + std::string(spec.name) + "\" "; }
-  std::string In() const { return " in " + Quoted(field) + "."; }
-  Error Fail(const std::string& problem) const { return Invalid(input, Prefix() + problem + In()); }
+  Error Fail(const std::string& problem, const std::string& advice = "") const {
+    const std::string in = " in " + Quoted(field);
+    return Invalid(input, Prefix() + problem + in + (advice.empty() ? "." : "; " + advice + "."));
+  }
 };
 
 struct Range {
@@ -235,8 +241,8 @@ Result<int> ParseName(const FieldContext& ctx, std::string_view rest, std::size_
   for (int i = 0; i < ctx.spec.name_count; ++i) {
     if (lower == ctx.spec.names[i]) return ctx.spec.names_base + i;
   }
-  return ctx.Fail("has an unknown name " + Quoted(word) + " (names are " + ctx.spec.name_range +
-                  ")");
+  return ctx.Fail("has an unknown name " + Quoted(word),
+                  "names are " + std::string(ctx.spec.name_range));
 }
 
 Result<int> ParseValue(const FieldContext& ctx, std::string_view item, std::size_t& pos) {
@@ -266,7 +272,7 @@ Result<Range> ParseRange(const FieldContext& ctx, std::string_view item, std::si
 Result<int> ParseStep(const FieldContext& ctx, std::string_view item, std::size_t& pos) {
   const std::string_view rest = item.substr(pos);
   if (!rest.empty() && IsLetter(rest[0])) {
-    return ctx.Fail("has a name as a step at " + Quoted(rest) + "; steps are numbers");
+    return ctx.Fail("has a name as a step", "steps are numbers");
   }
   if (rest.empty() || !IsDigit(rest[0])) {
     return ctx.Fail("expects a step number after \"/\" at " + Quoted(item));
@@ -279,6 +285,15 @@ Result<int> ParseStep(const FieldContext& ctx, std::string_view item, std::size_
                     std::to_string(ctx.spec.max_step));
   }
   return step;
+}
+
+// "5/10": pg_cron reads it as plain 5; say what was probably meant.
+Error FailStepOnSingleValue(const FieldContext& ctx, std::string_view value,
+                            std::string_view step) {
+  const std::string range = std::string(value) + "-" + std::to_string(ctx.spec.max);
+  return ctx.Fail("has a step on the single value " + std::string(value),
+                  "steps need a range, such as " + range + std::string(step) + " or *" +
+                      std::string(step));
 }
 
 FieldBits RangeBits(int low, int high, int step) {
@@ -295,10 +310,7 @@ Result<FieldBits> ParseItem(const FieldContext& ctx, std::string_view item) {
   const std::string_view range_text = item.substr(0, pos);
   int step = 1;
   if (pos < item.size() && item[pos] == '/') {
-    if (range.value().single) {
-      return ctx.Fail("has a step on the single value " + Quoted(range_text) +
-                      "; a step needs a range (N-M/step) or */step");
-    }
+    if (range.value().single) return FailStepOnSingleValue(ctx, range_text, item.substr(pos));
     const Result<int> parsed = ParseStep(ctx, item, ++pos);
     if (!parsed) return parsed.error();
     step = parsed.value();

@@ -108,8 +108,8 @@ RetentionDecision DecideUncounted(const std::string& name) {
 RetentionDecision DecideRoutine(const std::string& name, std::size_t rank, std::size_t count,
                                 int keep_last_amount) {
   const bool keep = rank < static_cast<std::size_t>(keep_last_amount);
-  std::string reason = IsOldStyleRoutineBackupName(name) ? "old-style routine backup "
-                                                         : "routine backup ";
+  std::string reason =
+      IsOldStyleRoutineBackupName(name) ? "old-style routine backup " : "routine backup ";
   reason += std::to_string(rank + 1) + " of " + std::to_string(count) + " (newest first), ";
   reason += keep ? "within" : "past";
   reason += " keepLastAmount " + std::to_string(keep_last_amount);
@@ -123,10 +123,10 @@ bool JsStringLess(std::string_view a, std::string_view b) { return JsString(a) <
 Result<std::vector<RetentionDecision>> PlanRetention(const std::vector<std::string>& entries,
                                                      int keep_last_amount) {
   if (keep_last_amount < 1) {
-    return MakeError(ErrorCode::kInvalidKeepCount,
-                     "keepLastAmount must be a positive integer, got " +
-                         std::to_string(keep_last_amount),
-                     "", "Set backup.database.keepLastAmount to 1 or more.");
+    return MakeError(
+        ErrorCode::kInvalidKeepCount,
+        "keepLastAmount must be a positive integer, got " + std::to_string(keep_last_amount), "",
+        "Set backup.database.keepLastAmount to 1 or more.");
   }
   std::vector<RetentionDecision> plan;
   plan.reserve(entries.size());

@@ -23,6 +23,7 @@ void BuildApp(CLI::App& app) {
       "DB_PASSWORD/DB_DATABASE_NAME, and IMMICH_MEDIA_LOCATION for the media folder.");
   app.set_version_flag("--version", "immich-maintd " IMMICH_MAINT_VERSION);
   app.require_subcommand(1);
+  AddBackupCommand(app);
   AddListCommand(app);
 }
 

@@ -9,5 +9,6 @@ class App;
 namespace immich_maint::sidecar {
 
 void AddListCommand(CLI::App& app);
+void AddBackupCommand(CLI::App& app);
 
 }  // namespace immich_maint::sidecar

@@ -48,9 +48,9 @@ TEST(BackupNameValid, NeedsAtLeastOneCharacterBeforeTheSuffix) {
 TEST(BackupNameValid, RejectsEmptyString) { EXPECT_FALSE(IsValidBackupName("")); }
 
 TEST(BackupNameValid, RejectsUnicodeLettersBecauseJsWordIsAscii) {
-  EXPECT_FALSE(IsValidBackupName("caf\xC3\xA9.sql"));                         // café
+  EXPECT_FALSE(IsValidBackupName("caf\xC3\xA9.sql"));                               // café
   EXPECT_FALSE(IsValidBackupName("\xD0\xB1\xD1\x8D\xD0\xBA\xD0\xB0\xD0\xBF.sql"));  // бэкап
-  EXPECT_FALSE(IsValidBackupName("x\xFF.sql"));                               // not UTF-8
+  EXPECT_FALSE(IsValidBackupName("x\xFF.sql"));                                     // not UTF-8
 }
 
 TEST(BackupNameValid, RejectsSpacesSlashesAndPathTraversal) {
@@ -119,7 +119,7 @@ TEST(BackupNameRoutine, NewStyleNeedsDashPgBeforeTheSuffix) {
 TEST(BackupNameRoutine, NewStyleDotStarTakesAnythingButLineTerminators) {
   EXPECT_TRUE(IsNewStyleRoutineBackupName(kHead + "1 2/3\0x-pg14.sql.gz"s));
   EXPECT_TRUE(IsNewStyleRoutineBackupName(kHead + "caf\xC3\xA9-pg14.sql.gz"));
-  EXPECT_TRUE(IsNewStyleRoutineBackupName(kHead + "1\xFF-pg14.sql.gz"));      // read as U+FFFD
+  EXPECT_TRUE(IsNewStyleRoutineBackupName(kHead + "1\xFF-pg14.sql.gz"));          // read as U+FFFD
   EXPECT_TRUE(IsNewStyleRoutineBackupName(kHead + "1\xE2\x80\xA7-pg14.sql.gz"));  // U+2027
   EXPECT_FALSE(IsNewStyleRoutineBackupName(kHead + "1\n-pg14.sql.gz"));
   EXPECT_FALSE(IsNewStyleRoutineBackupName(kHead + "1-pg14\r.sql.gz"));
@@ -138,8 +138,8 @@ TEST(BackupNameRoutine, HandlesFourKilobyteNames) {
   const std::string name = kHead + std::string(4096 - kHead.size() - tail.size(), '9') + tail;
   ASSERT_EQ(name.size(), 4096u);
   EXPECT_TRUE(IsNewStyleRoutineBackupName(name));
-  EXPECT_TRUE(IsOldStyleRoutineBackupName("immich-db-backup-" + std::string(4072, '1') +
-                                          ".sql.gz"));
+  EXPECT_TRUE(
+      IsOldStyleRoutineBackupName("immich-db-backup-" + std::string(4072, '1') + ".sql.gz"));
 }
 
 TEST(BackupNameRoutine, EmptyStringIsNoKindOfBackup) {

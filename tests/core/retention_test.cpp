@@ -86,10 +86,15 @@ TEST(Retention, FailedFilesDoNotUseUpTheKeepCount) {
 }
 
 TEST(Retention, LeavesUploadedRestorePointOtherAndInvalidUntouched) {
-  const std::vector<std::string> entries = {
-      "uploaded-" + Daily(1), "restore-point-" + Daily(1), "mine.sql", ".immich", "notes.txt",
-      "restore-point-" + Daily(1) + ".tmp", "immich-db-backup-1730000000000.sql",
-      Daily(3), Daily(4)};
+  const std::vector<std::string> entries = {"uploaded-" + Daily(1),
+                                            "restore-point-" + Daily(1),
+                                            "mine.sql",
+                                            ".immich",
+                                            "notes.txt",
+                                            "restore-point-" + Daily(1) + ".tmp",
+                                            "immich-db-backup-1730000000000.sql",
+                                            Daily(3),
+                                            Daily(4)};
   const auto plan = Plan(entries, 1);
   EXPECT_EQ(Deleted(plan), (std::vector<std::string>{Daily(3)}));
   EXPECT_EQ(plan[0].reason, "uploaded backup: never counted by retention");
@@ -156,8 +161,8 @@ TEST(RetentionOrder, ComparesUtf16CodeUnitsNotCodePoints) {
 }
 
 TEST(RetentionOrder, ReadsInvalidUtf8AsReplacementCharacters) {
-  EXPECT_TRUE(JsStringLess("\xC3\xA9", "\x80"));            // U+FFFD sorts after é
-  EXPECT_FALSE(JsStringLess("\x80", "\xEF\xBF\xBD"));       // both U+FFFD
+  EXPECT_TRUE(JsStringLess("\xC3\xA9", "\x80"));       // U+FFFD sorts after é
+  EXPECT_FALSE(JsStringLess("\x80", "\xEF\xBF\xBD"));  // both U+FFFD
   EXPECT_FALSE(JsStringLess("\xEF\xBF\xBD", "\x80"));
   EXPECT_TRUE(JsStringLess("\xE2\x80", "\xEF\xBF\xBD\x01"));  // truncated: one U+FFFD
   EXPECT_TRUE(JsStringLess("\xE0\x80\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\x01"));

@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <random>
 #include <sstream>
 #include <string>
@@ -147,12 +146,7 @@ std::string WriteTempFile(const std::string& bytes, const std::string& suffix) {
   return path;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(file), {});
-}
-
-int Run(const std::string& command) {
+int ExitStatus(const std::string& command) {
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -267,7 +261,7 @@ TEST(GzipEncoder, EmptyInputIsAValidEmptyGzipFile) {
     const Compressed out = Compress("", Settings(kind, -1));
     EXPECT_EQ(Gunzip(out.bytes), "");
     const std::string path = WriteTempFile(out.bytes, ".empty.gz");
-    EXPECT_EQ(Run("gzip -t " + path), 0) << CompressorName(kind);
+    EXPECT_EQ(ExitStatus("gzip -t " + path), 0) << CompressorName(kind);
     std::filesystem::remove(path);
   }
 }
@@ -276,7 +270,7 @@ TEST(GzipEncoder, SystemGzipDecodesTheOutput) {
   for (Compressor kind : {Compressor::kIsal, Compressor::kZlib}) {
     SCOPED_TRACE(CompressorName(kind));
     const std::string path = WriteTempFile(Compress(SqlSample(), Settings(kind, -1)).bytes, ".gz");
-    EXPECT_EQ(Run("gzip -t " + path), 0) << "gzip -t refused " << path;
+    EXPECT_EQ(ExitStatus("gzip -t " + path), 0) << "gzip -t refused " << path;
     EXPECT_TRUE(Capture("gzip -dc " + path) == SqlSample()) << "gzip -dc output differs";
     std::filesystem::remove(path);
   }
@@ -286,11 +280,11 @@ TEST(GzipEncoder, SystemGzipDecodesTheOutput) {
 TEST(GzipEncoder, PythonAndNodeDecodeTheOutput) {
   const std::string path = WriteTempFile(Compress(SqlSample(), Settings(Compressor::kIsal, 1)).bytes, ".gz");
   int readers = 0;
-  if (Run("python3 -c 'pass' 2>/dev/null") == 0) {
+  if (ExitStatus("python3 -c 'pass' 2>/dev/null") == 0) {
     ++readers;
     EXPECT_TRUE(Capture("python3 -c 'import gzip,sys; sys.stdout.buffer.write(gzip.open(sys.argv[1]).read())' " + path) == SqlSample());
   }
-  if (Run("node -e '0' 2>/dev/null") == 0) {
+  if (ExitStatus("node -e '0' 2>/dev/null") == 0) {
     ++readers;
     EXPECT_TRUE(Capture("node -e 'process.stdout.write(require(\"zlib\").gunzipSync(require(\"fs\").readFileSync(process.argv[1])))' " + path) == SqlSample());
   }

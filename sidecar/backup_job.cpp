@@ -1,0 +1,177 @@
+// The backup procedure (see backup_job.h).
+#include "sidecar/backup_job.h"
+
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+
+#include "core/backup_name.h"
+#include "core/error.h"
+#include "core/retention.h"
+#include "sidecar/backup_inventory.h"
+#include "sidecar/backup_lock.h"
+#include "sidecar/child_process.h"
+#include "sidecar/durable_file.h"
+#include "sidecar/gzip_verify.h"
+#include "sidecar/media_location.h"
+#include "sidecar/pg_connection.h"
+#include "sidecar/retention_apply.h"
+#include "sidecar/server_info.h"
+
+namespace immich_maint::sidecar {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void EnsureBackupsFolder(const std::string& media, const std::string& folder) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(media, ec)) {
+    throw core::Failure(core::MakeError(core::ErrorCode::kNotFound,
+                                        "media location does not exist: " + media, {},
+                                        "Set --media or IMMICH_MEDIA_LOCATION to Immich's media folder."));
+  }
+  std::filesystem::create_directory(folder, ec);  // Immich creates it too
+  if (::access(folder.c_str(), W_OK | X_OK) != 0) ThrowIoError("cannot write to", folder, errno);
+}
+
+std::string RoutineName(const std::string& immich_version, const std::string& server_version) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);  // Immich names backups in the server's local time
+  const core::CivilTime at{tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                           tm.tm_hour, tm.tm_min, tm.tm_sec};
+  return core::FormatBackupName(at, immich_version, server_version).value();
+}
+
+// The newest routine backup must fit again: refuse early rather than fill the disk.
+void CheckFreeSpace(const std::string& folder) {
+  const auto entries = ListBackups(folder, "");
+  std::uint64_t last = 0;
+  for (const auto& e : entries) {
+    if (e.kind == "routine") { last = e.size; break; }
+  }
+  struct statvfs fs {};
+  if (last == 0 || ::statvfs(folder.c_str(), &fs) != 0) return;
+  const std::uint64_t free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  if (free_bytes < last) {
+    throw core::Failure(core::MakeError(
+        core::ErrorCode::kIoError, "not enough free space in " + folder,
+        "The last backup took " + std::to_string(last) + " bytes; " + std::to_string(free_bytes) +
+            " bytes are free.",
+        "Free some space, or lower keepLastAmount."));
+  }
+}
+
+ChildSpec DumpSpec(const DbSettings& db, const std::string& pg_dump, const std::string& app_name,
+                   const BackupOptions& options) {
+  ChildSpec spec;
+  spec.binary = pg_dump;
+  spec.args = {"--clean", "--if-exists",
+               "--dbname=" + db.ConnInfoWithoutPassword() + " application_name='" + app_name + "'"};
+  if (!db.password.empty()) spec.env.emplace_back("PGPASSWORD", db.password);
+  spec.stall_timeout = options.stall_timeout;
+  return spec;
+}
+
+// A failed or stalled dump may leave its server backend holding ACCESS SHARE locks: end it.
+void TerminateDumpBackend(PgConnection& conn, const std::string& app_name) {
+  try {
+    conn.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '" +
+              app_name + "'");
+  } catch (const core::Failure&) {
+    // best effort: the dump already failed and that is the error to report
+  }
+}
+
+[[noreturn]] void ThrowDumpFailed(const ChildOutcome& outcome) {
+  std::string tail = outcome.stderr_tail;
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
+  throw core::Failure(core::MakeError(
+      core::ErrorCode::kDumpFailed, "pg_dump " + outcome.Describe(),
+      tail.empty() ? std::string() : "pg_dump said: " + tail,
+      outcome.stalled ? "A lock or a hung connection may block it; see --stall-timeout." : ""));
+}
+
+void VerifyWritten(const std::string& path) {
+  const GzipReport report = VerifyGzipFile(path).value();
+  const DumpInfo info = InspectDumpText(report.head, report.tail);
+  if (!info.complete) {
+    throw core::Failure(core::MakeError(core::ErrorCode::kCorruptBackup,
+                                        "backup is incomplete: " + path,
+                                        "The dump does not end with pg_dump's completion line."));
+  }
+}
+
+struct Prepared {
+  std::string folder;
+  std::string pg_dump;
+};
+
+// Every check that can fail before a byte is written.
+Prepared Prepare(PgConnection& conn, const BackupOptions& options) {
+  core::PlanRetention({}, options.keep_last_amount).value();  // a bad keep count fails now
+  Prepared prepared{BackupsFolder(options.media), {}};
+  EnsureBackupsFolder(options.media, prepared.folder);
+  CheckFolderMounted(conn, options.media, "backups");
+  const int major = SupportedServerMajor(conn.server_version());
+  prepared.pg_dump = ClientBinary("pg_dump", major, options.pg_bin);
+  return prepared;
+}
+
+// pg_dump -> gzip -> <name>.tmp, verified and renamed. Any failure ends the dump's backend.
+void DumpInto(PgConnection& conn, const DbSettings& db, const Prepared& prepared,
+              const BackupOptions& options, BackupResult& result) {
+  DurableFile file(prepared.folder, result.name);
+  FunctionSink sink([&](const std::uint8_t* data, std::size_t size) { file.Write(data, size); });
+  auto encoder = MakeGzipEncoder(options.gzip, sink).value();
+  const std::string app_name = "immich-maintd-dump-" + std::to_string(::getpid());
+  const auto on_output = [&](const std::uint8_t* data, std::size_t size) {
+    encoder->Write(data, size);
+    if (options.progress) options.progress(encoder->stats().bytes_in);
+  };
+  try {
+    const ChildOutcome outcome = RunChild(DumpSpec(db, prepared.pg_dump, app_name, options), on_output);
+    if (!outcome.ok()) ThrowDumpFailed(outcome);
+  } catch (...) {
+    TerminateDumpBackend(conn, app_name);
+    throw;
+  }
+  encoder->Finish();
+  file.Sync();
+  VerifyWritten(file.temp_path());
+  file.Commit();
+  result.path = file.final_path();
+  result.size = file.bytes_written();
+  result.dump_bytes = encoder->stats().bytes_in;
+  result.resets = encoder->stats().resets;
+}
+
+void ApplyRetentionInto(const std::string& folder, int keep, BackupResult& result) {
+  const RetentionOutcome retention = ApplyRetention(folder, keep);
+  for (const auto& d : retention.deleted) result.deleted.push_back(d.name + " (" + d.reason + ")");
+  result.retention_errors = retention.errors;
+}
+
+}  // namespace
+
+BackupResult RunBackup(const DbSettings& db, const BackupOptions& options) {
+  const auto started = Clock::now();
+  PgConnection conn(db, "immich-maintd");
+  const Prepared prepared = Prepare(conn, options);
+  BackupLock lock(conn);
+  CheckFreeSpace(prepared.folder);
+  BackupResult result;
+  result.server_version = conn.server_version();
+  result.immich_version = ImmichVersion(conn, options.immich_version);
+  result.name = RoutineName(result.immich_version, result.server_version);
+  result.compressor = CompressorName(options.gzip.compressor);
+  DumpInto(conn, db, prepared, options, result);
+  ApplyRetentionInto(prepared.folder, options.keep_last_amount, result);
+  result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return result;
+}
+
+}  // namespace immich_maint::sidecar

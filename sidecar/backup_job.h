@@ -1,0 +1,44 @@
+// One database backup, as a checklist of named steps: check the folder and the server, take
+// the backup lock, stream pg_dump through the gzip encoder into <name>.tmp, verify it, rename
+// it, then apply Immich's retention. Used by `immich-maintd backup` and by `serve`.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sidecar/db_settings.h"
+#include "sidecar/gzip_writer.h"
+
+namespace immich_maint::sidecar {
+
+struct BackupOptions {
+  std::string media;                 // resolved media location
+  int keep_last_amount = 14;         // Immich's default
+  GzipSettings gzip;
+  std::chrono::milliseconds stall_timeout{std::chrono::minutes(10)};
+  std::string immich_version;        // override; empty: from the database
+  std::string pg_bin;                // folder of pg_dump; empty: /usr/lib/postgresql/<major>/bin
+  std::function<void(std::uint64_t dumped_bytes)> progress;
+};
+
+struct BackupResult {
+  std::string name;
+  std::string path;
+  std::uint64_t size = 0;          // compressed bytes on disk
+  std::uint64_t dump_bytes = 0;    // plain SQL bytes
+  std::uint64_t resets = 0;        // content-defined compressor resets
+  double seconds = 0;
+  std::string server_version;
+  std::string immich_version;
+  std::string compressor;
+  std::vector<std::string> deleted;          // retention, with reasons
+  std::vector<std::string> retention_errors;
+};
+
+// Throws core::Failure; on any failure no .tmp is left and older backups are untouched.
+BackupResult RunBackup(const DbSettings& db, const BackupOptions& options);
+
+}  // namespace immich_maint::sidecar
