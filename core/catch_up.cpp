@@ -31,8 +31,7 @@ std::optional<Instant> LatestCronFire(const CronSchedule& schedule, const TimeZo
   }
 }
 
-std::optional<Instant> LatestIntervalFire(const CronSchedule& schedule, Instant from,
-                                          Instant to) {
+std::optional<Instant> LatestIntervalFire(const CronSchedule& schedule, Instant from, Instant to) {
   const std::chrono::seconds interval(schedule.interval_seconds);
   if (interval.count() <= 0) return std::nullopt;  // not a parsed schedule
   const auto intervals = (to - from) / interval;

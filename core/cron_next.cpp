@@ -128,12 +128,9 @@ bool IsFixedTime(const CronSchedule& schedule) {
   return schedule.kind == ScheduleKind::kCron && !schedule.minute_star && !schedule.hour_star;
 }
 
-bool FiresAtStartup(const CronSchedule& schedule) {
-  return schedule.kind == ScheduleKind::kReboot;
-}
+bool FiresAtStartup(const CronSchedule& schedule) { return schedule.kind == ScheduleKind::kReboot; }
 
-std::optional<Instant> NextFire(const CronSchedule& schedule, const TimeZone& zone,
-                                Instant after) {
+std::optional<Instant> NextFire(const CronSchedule& schedule, const TimeZone& zone, Instant after) {
   switch (schedule.kind) {
     case ScheduleKind::kReboot:
       return std::nullopt;

@@ -33,8 +33,7 @@ bool FiresAtStartup(const CronSchedule& schedule);
 // The first fire time strictly after `after`; nullopt for @reboot, or when nothing fires within
 // kNextFireHorizonYears. For an interval schedule, `after` is the previous start and the answer
 // is N seconds later.
-std::optional<Instant> NextFire(const CronSchedule& schedule, const TimeZone& zone,
-                                Instant after);
+std::optional<Instant> NextFire(const CronSchedule& schedule, const TimeZone& zone, Instant after);
 
 // The next `count` fire times after `after`, in order; fewer when NextFire runs out.
 std::vector<Instant> NextFires(const CronSchedule& schedule, const TimeZone& zone, Instant after,

@@ -77,8 +77,8 @@ int DigitsValue(std::string_view digits) {
 Result<CronSchedule> ParseInterval(std::string_view input, std::string_view text) {
   const std::size_t digits = RunLength(text, IsDigit);
   if (digits == 0) {
-    return Invalid(input, "The interval must start with a number of seconds, not " +
-                              Quoted(text) + ".");
+    return Invalid(input,
+                   "The interval must start with a number of seconds, not " + Quoted(text) + ".");
   }
   const std::string_view number = text.substr(0, digits);
   const std::string_view rest = TrimBlanks(text.substr(digits));
@@ -88,13 +88,13 @@ Result<CronSchedule> ParseInterval(std::string_view input, std::string_view text
                               Quoted(text) + ".");
   }
   if (Lower(unit) != "second" && Lower(unit) != "seconds") {
-    return Invalid(input, "The interval unit " + Quoted(unit) +
-                              " is not \"second\" or \"seconds\".");
+    return Invalid(input,
+                   "The interval unit " + Quoted(unit) + " is not \"second\" or \"seconds\".");
   }
   if (unit.size() != rest.size()) {
     const std::string_view junk = TrimBlanks(rest.substr(unit.size()));
-    return Invalid(input, "The interval has trailing junk " + Quoted(junk) + " in " +
-                              Quoted(text) + ".");
+    return Invalid(input,
+                   "The interval has trailing junk " + Quoted(junk) + " in " + Quoted(text) + ".");
   }
   const int seconds = DigitsValue(number);
   if (seconds < 1 || seconds > 59) {
@@ -115,10 +115,10 @@ struct KeywordName {
 };
 
 constexpr KeywordName kKeywords[] = {
-    {"@yearly", CronKeyword::kYearly}, {"@annually", CronKeyword::kYearly},
+    {"@yearly", CronKeyword::kYearly},   {"@annually", CronKeyword::kYearly},
     {"@monthly", CronKeyword::kMonthly}, {"@weekly", CronKeyword::kWeekly},
-    {"@daily", CronKeyword::kDaily},   {"@midnight", CronKeyword::kDaily},
-    {"@hourly", CronKeyword::kHourly}, {"@reboot", CronKeyword::kReboot},
+    {"@daily", CronKeyword::kDaily},     {"@midnight", CronKeyword::kDaily},
+    {"@hourly", CronKeyword::kHourly},   {"@reboot", CronKeyword::kReboot},
     {"@restart", CronKeyword::kReboot},
 };
 
@@ -181,8 +181,8 @@ Result<CronSchedule> ParseKeyword(std::string_view input, std::string_view text)
 using FieldBits = std::uint64_t;
 
 struct FieldSpec {
-  const char* name;          // as errors call it
-  int min;                   // value range; day of week allows 7 (Sunday again)
+  const char* name;  // as errors call it
+  int min;           // value range; day of week allows 7 (Sunday again)
   int max;
   int max_step;              // cron.md: the field's maximum
   const char* const* names;  // three-letter names for values names_base..., or null
@@ -291,9 +291,9 @@ Result<int> ParseStep(const FieldContext& ctx, std::string_view item, std::size_
 Error FailStepOnSingleValue(const FieldContext& ctx, std::string_view value,
                             std::string_view step) {
   const std::string range = std::string(value) + "-" + std::to_string(ctx.spec.max);
-  return ctx.Fail("has a step on the single value " + std::string(value),
-                  "steps need a range, such as " + range + std::string(step) + " or *" +
-                      std::string(step));
+  return ctx.Fail(
+      "has a step on the single value " + std::string(value),
+      "steps need a range, such as " + range + std::string(step) + " or *" + std::string(step));
 }
 
 FieldBits RangeBits(int low, int high, int step) {
@@ -317,8 +317,8 @@ Result<FieldBits> ParseItem(const FieldContext& ctx, std::string_view item) {
   }
   if (pos < item.size()) return ctx.Fail("has trailing junk " + Quoted(item.substr(pos)));
   if (range.value().low > range.value().high) {
-    return Invalid(ctx.input, "Range " + std::string(range_text) + " in field \"" +
-                                  ctx.spec.name + "\" is reversed.");
+    return Invalid(ctx.input, "Range " + std::string(range_text) + " in field \"" + ctx.spec.name +
+                                  "\" is reversed.");
   }
   return RangeBits(range.value().low, range.value().high, step);
 }
@@ -361,9 +361,9 @@ std::string JoinWithOr(const std::vector<std::string>& words) {
 // them exists in any chosen month (31 February), pg_cron would accept a job that never runs.
 std::optional<Error> CheckCanFire(const CronSchedule& schedule, std::string_view input) {
   if (!schedule.dow_star || schedule.dom_star || schedule.last_day_of_month) return std::nullopt;
-  static const char* const kMonthFullNames[] = {
-      "January", "February", "March",     "April",   "May",      "June",
-      "July",    "August",   "September", "October", "November", "December"};
+  static const char* const kMonthFullNames[] = {"January",   "February", "March",    "April",
+                                                "May",       "June",     "July",     "August",
+                                                "September", "October",  "November", "December"};
   std::vector<std::string> days;
   std::vector<std::string> months;
   for (int month = 1; month <= 12; ++month) {
@@ -378,8 +378,8 @@ std::optional<Error> CheckCanFire(const CronSchedule& schedule, std::string_view
   }
   const bool one_day = days.size() == 1;
   return Invalid(input, std::string("The schedule never fires: ") + (one_day ? "day " : "days ") +
-                            JoinWithOr(days) + (one_day ? " does" : " do") +
-                            " not exist in " + JoinWithOr(months) + ".");
+                            JoinWithOr(days) + (one_day ? " does" : " do") + " not exist in " +
+                            JoinWithOr(months) + ".");
 }
 
 void StoreFields(const FieldBits (&bits)[kFieldCount], CronSchedule& schedule) {
@@ -419,8 +419,8 @@ Result<CronSchedule> ParseCron(std::string_view input, std::string_view text) {
   const std::vector<std::string_view> fields = SplitOnBlanks(text);
   if (fields.size() == kFieldCount) return ParseFields(input, fields);
   std::string detail = "The schedule has " + std::to_string(fields.size()) +
-                       (fields.size() == 1 ? " field" : " fields") + "; expected 5 (" +
-                       kFieldList + ").";
+                       (fields.size() == 1 ? " field" : " fields") + "; expected 5 (" + kFieldList +
+                       ").";
   return Invalid(input, std::move(detail), fields.size() == 6 ? kSixFieldHint : kHint);
 }
 

@@ -24,9 +24,9 @@ struct CronSchedule {
   CronKeyword keyword = CronKeyword::kNone;
   std::bitset<60> minutes;
   std::bitset<24> hours;
-  std::bitset<32> days_of_month;  // bits 1-31; bit 0 unused; empty when last_day_of_month
-  std::bitset<13> months;         // bits 1-12; bit 0 unused
-  std::bitset<7> days_of_week;    // 0 = Sunday; an input 7 sets bit 0
+  std::bitset<32> days_of_month;   // bits 1-31; bit 0 unused; empty when last_day_of_month
+  std::bitset<13> months;          // bits 1-12; bit 0 unused
+  std::bitset<7> days_of_week;     // 0 = Sunday; an input 7 sets bit 0
   bool last_day_of_month = false;  // the day-of-month field was `$`
   // A field starting with `*`. For days, the Vixie rule: if either day field is a star, a day
   // must match both; otherwise either. For minute and hour, it decides the DST policy

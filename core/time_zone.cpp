@@ -62,7 +62,8 @@ CivilTime CivilFromDays(std::int64_t days) {
   const std::int64_t month_from_march = (5 * day_of_year + 2) / 153;
   CivilTime civil;
   civil.day = static_cast<int>(day_of_year - (153 * month_from_march + 2) / 5 + 1);
-  civil.month = static_cast<int>(month_from_march < 10 ? month_from_march + 3 : month_from_march - 9);
+  civil.month =
+      static_cast<int>(month_from_march < 10 ? month_from_march + 3 : month_from_march - 9);
   civil.year = static_cast<int>(year_of_era + era * 400 + (civil.month <= 2 ? 1 : 0));
   return civil;
 }

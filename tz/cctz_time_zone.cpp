@@ -2,9 +2,9 @@
 // time as unique, skipped or repeated, which is exactly what the cron DST policy needs.
 #include "tz/cctz_time_zone.h"
 
-#include <utility>
-
 #include <cctz/civil_time.h>
+
+#include <utility>
 
 namespace immich_maint::tz {
 namespace {
@@ -46,8 +46,12 @@ core::LocalTimeLookup CctzTimeZone::Lookup(const core::CivilTime& local) const {
 
 core::CivilTime CctzTimeZone::ToCivil(core::Instant instant) const {
   const cctz::civil_second civil = cctz::convert(instant, zone_);
-  return {static_cast<int>(civil.year()), civil.month(), civil.day(),
-          civil.hour(),                   civil.minute(), civil.second()};
+  return {static_cast<int>(civil.year()),
+          civil.month(),
+          civil.day(),
+          civil.hour(),
+          civil.minute(),
+          civil.second()};
 }
 
 }  // namespace immich_maint::tz

@@ -2,9 +2,9 @@
 // come from tzdata, not from our code. Values are cheap to copy and safe to share across threads.
 #pragma once
 
-#include <string>
-
 #include <cctz/time_zone.h>
+
+#include <string>
 
 #include "core/error.h"
 #include "core/time_zone.h"

@@ -54,15 +54,12 @@ TEST(CatchUp, ThreeDaysDownOwesOnlyTheLastMinuteOfAnEveryMinuteJob) {
 
 TEST(CatchUp, ThreeDaysDownOwesNothingWhenTheWeeklyRunIsNotDue) {
   // 1 May 2025 is a Thursday; the next Sunday is 4 May.
-  EXPECT_EQ(Owed("@weekly", true, Utc(2025, 4, 27, 0, 0), Utc(2025, 5, 3, 23, 59)),
-            std::nullopt);
+  EXPECT_EQ(Owed("@weekly", true, Utc(2025, 4, 27, 0, 0), Utc(2025, 5, 3, 23, 59)), std::nullopt);
 }
 
 TEST(CatchUp, CatchUpOffOwesNothing) {
-  EXPECT_EQ(Owed("@hourly", false, Utc(2025, 5, 1, 10, 0), Utc(2025, 5, 1, 11, 20)),
-            std::nullopt);
-  EXPECT_EQ(Owed("0 2 * * *", false, Utc(2025, 5, 1, 2, 0), Utc(2025, 5, 4, 9, 0)),
-            std::nullopt);
+  EXPECT_EQ(Owed("@hourly", false, Utc(2025, 5, 1, 10, 0), Utc(2025, 5, 1, 11, 20)), std::nullopt);
+  EXPECT_EQ(Owed("0 2 * * *", false, Utc(2025, 5, 1, 2, 0), Utc(2025, 5, 4, 9, 0)), std::nullopt);
 }
 
 TEST(CatchUp, DueTimeEqualToNowIsOwed) {
@@ -71,10 +68,8 @@ TEST(CatchUp, DueTimeEqualToNowIsOwed) {
 }
 
 TEST(CatchUp, DueTimeEqualToLastHandledIsNotOwedAgain) {
-  EXPECT_EQ(Owed("0 2 * * *", true, Utc(2025, 5, 1, 2, 0), Utc(2025, 5, 1, 2, 0)),
-            std::nullopt);
-  EXPECT_EQ(Owed("0 2 * * *", true, Utc(2025, 5, 1, 2, 0), Utc(2025, 5, 1, 1, 0)),
-            std::nullopt);
+  EXPECT_EQ(Owed("0 2 * * *", true, Utc(2025, 5, 1, 2, 0), Utc(2025, 5, 1, 2, 0)), std::nullopt);
+  EXPECT_EQ(Owed("0 2 * * *", true, Utc(2025, 5, 1, 2, 0), Utc(2025, 5, 1, 1, 0)), std::nullopt);
 }
 
 TEST(CatchUp, LongDowntimeFindsTheLatestYearlyRun) {

@@ -14,8 +14,8 @@ constexpr char kHint[] = "Use cron format (e.g. 5 4 * * *), or interval format '
 
 CronSchedule Parsed(const std::string& input) {
   const Result<CronSchedule> result = ParseCronSchedule(input);
-  EXPECT_TRUE(result.ok()) << "input \"" << input << "\" refused: "
-                           << (result.ok() ? "" : result.error().detail);
+  EXPECT_TRUE(result.ok()) << "input \"" << input
+                           << "\" refused: " << (result.ok() ? "" : result.error().detail);
   return result.ok() ? result.value() : CronSchedule{};
 }
 
@@ -142,9 +142,12 @@ TEST(CronSchedule, ExpandsKeywordsToTheirFiveFields) {
     CronKeyword kind;
   };
   const Case cases[] = {
-      {"@yearly", "0 0 1 1 *", CronKeyword::kYearly},  {"@annually", "0 0 1 1 *", CronKeyword::kYearly},
-      {"@monthly", "0 0 1 * *", CronKeyword::kMonthly}, {"@weekly", "0 0 * * 0", CronKeyword::kWeekly},
-      {"@daily", "0 0 * * *", CronKeyword::kDaily},     {"@midnight", "0 0 * * *", CronKeyword::kDaily},
+      {"@yearly", "0 0 1 1 *", CronKeyword::kYearly},
+      {"@annually", "0 0 1 1 *", CronKeyword::kYearly},
+      {"@monthly", "0 0 1 * *", CronKeyword::kMonthly},
+      {"@weekly", "0 0 * * 0", CronKeyword::kWeekly},
+      {"@daily", "0 0 * * *", CronKeyword::kDaily},
+      {"@midnight", "0 0 * * *", CronKeyword::kDaily},
       {"@hourly", "0 * * * *", CronKeyword::kHourly},
   };
   for (const Case& c : cases) {
@@ -203,11 +206,23 @@ TEST(CronSchedule, AcceptsImpossibleDayWhenDayOfWeekAlsoRestricts) {
 
 TEST(CronSchedule, RefusesPgCronRegressionCases) {
   const std::vector<std::string> inputs = {
-      std::string(1000, 'x'), "* * * *",          "5 secondc",   "50 seconds c",
-      "*/0 10 * * *",         "-1 * * * *",       "*/-1 10 * * *", "*/60 10 * * *",
-      "* * * 13 *",           "* * * 0 *",        "*/5000000000 10 * * *",
-      "-1 seconds",           "0 seconds",        "60 seconds",  "10000000000 seconds",
-      "@restar",              "0 11 $foo * *",
+      std::string(1000, 'x'),
+      "* * * *",
+      "5 secondc",
+      "50 seconds c",
+      "*/0 10 * * *",
+      "-1 * * * *",
+      "*/-1 10 * * *",
+      "*/60 10 * * *",
+      "* * * 13 *",
+      "* * * 0 *",
+      "*/5000000000 10 * * *",
+      "-1 seconds",
+      "0 seconds",
+      "60 seconds",
+      "10000000000 seconds",
+      "@restar",
+      "0 11 $foo * *",
   };
   for (const std::string& input : inputs) {
     const Error error = Refused(input);
@@ -229,8 +244,7 @@ TEST(CronSchedule, RefusesTrailingJunkNamingFieldAndJunk) {
             "Field \"day of week\" has trailing junk \"#2\" in \"1#2\".");
   EXPECT_EQ(Refused("0 0 * * 1L").detail,
             "Field \"day of week\" has trailing junk \"L\" in \"1L\".");
-  EXPECT_EQ(Refused("0 3x,4 * * *").detail,
-            "Field \"hour\" has trailing junk \"x\" in \"3x,4\".");
+  EXPECT_EQ(Refused("0 3x,4 * * *").detail, "Field \"hour\" has trailing junk \"x\" in \"3x,4\".");
   EXPECT_EQ(Refused("*x * * * *").detail, "Field \"minute\" has trailing junk \"x\" in \"*x\".");
   EXPECT_EQ(Refused("1.5 * * * *").hint, kHint);
 }
@@ -261,7 +275,8 @@ TEST(CronSchedule, RefusesWrongFieldCounts) {
 TEST(CronSchedule, RefusesReversedRanges) {
   EXPECT_EQ(Refused("5-1 * * * *").detail, "Range 5-1 in field \"minute\" is reversed.");
   EXPECT_EQ(Refused("50-10 * * * *").detail, "Range 50-10 in field \"minute\" is reversed.");
-  EXPECT_EQ(Refused("0 0 * * mon-sun").detail, "Range mon-sun in field \"day of week\" is reversed.");
+  EXPECT_EQ(Refused("0 0 * * mon-sun").detail,
+            "Range mon-sun in field \"day of week\" is reversed.");
   EXPECT_EQ(Refused("0 0 * dec-jan *").detail, "Range dec-jan in field \"month\" is reversed.");
   EXPECT_EQ(Refused("0 0 20-10/2 * *").detail,
             "Range 20-10 in field \"day of month\" is reversed.");
@@ -283,13 +298,16 @@ TEST(CronSchedule, RefusesDatesThatNeverExist) {
 }
 
 TEST(CronSchedule, RefusesOutOfRangeValues) {
-  EXPECT_EQ(Refused("60 * * * *").detail, "Field \"minute\" value 60 is out of range 0-59 in \"60\".");
-  EXPECT_EQ(Refused("* 24 * * *").detail, "Field \"hour\" value 24 is out of range 0-23 in \"24\".");
+  EXPECT_EQ(Refused("60 * * * *").detail,
+            "Field \"minute\" value 60 is out of range 0-59 in \"60\".");
+  EXPECT_EQ(Refused("* 24 * * *").detail,
+            "Field \"hour\" value 24 is out of range 0-23 in \"24\".");
   EXPECT_EQ(Refused("* * 0 * *").detail,
             "Field \"day of month\" value 0 is out of range 1-31 in \"0\".");
   EXPECT_EQ(Refused("* * 32 * *").detail,
             "Field \"day of month\" value 32 is out of range 1-31 in \"32\".");
-  EXPECT_EQ(Refused("* * * 13 *").detail, "Field \"month\" value 13 is out of range 1-12 in \"13\".");
+  EXPECT_EQ(Refused("* * * 13 *").detail,
+            "Field \"month\" value 13 is out of range 1-12 in \"13\".");
   EXPECT_EQ(Refused("* * * 0 *").detail, "Field \"month\" value 0 is out of range 1-12 in \"0\".");
   EXPECT_EQ(Refused("* * * * 8").detail,
             "Field \"day of week\" value 8 is out of range 0-7 in \"8\".");
@@ -304,7 +322,8 @@ TEST(CronSchedule, RefusesStepsOutOfRangeOrMalformed) {
             "Field \"minute\" step 60 is out of range 1-59 in \"*/60\".");
   EXPECT_EQ(Refused("*/5000000000 10 * * *").detail,
             "Field \"minute\" step 5000000000 is out of range 1-59 in \"*/5000000000\".");
-  EXPECT_EQ(Refused("0 */24 * * *").detail, "Field \"hour\" step 24 is out of range 1-23 in \"*/24\".");
+  EXPECT_EQ(Refused("0 */24 * * *").detail,
+            "Field \"hour\" step 24 is out of range 1-23 in \"*/24\".");
   EXPECT_EQ(Refused("0 0 * * */8").detail,
             "Field \"day of week\" step 8 is out of range 1-7 in \"*/8\".");
   EXPECT_EQ(Refused("*/-1 10 * * *").detail,
@@ -372,7 +391,8 @@ TEST(CronSchedule, RefusesUnknownUpperCaseOrFollowedKeywords) {
 }
 
 TEST(CronSchedule, RefusesIntervalsOutOfRangeOrMalformed) {
-  EXPECT_EQ(Refused("0 seconds").detail, "The interval 0 seconds is out of range; use 1 to 59 seconds.");
+  EXPECT_EQ(Refused("0 seconds").detail,
+            "The interval 0 seconds is out of range; use 1 to 59 seconds.");
   EXPECT_EQ(Refused("60 seconds").detail,
             "The interval 60 seconds is out of range; use 1 to 59 seconds.");
   EXPECT_EQ(Refused("10000000000 seconds").detail,
