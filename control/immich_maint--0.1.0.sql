@@ -45,3 +45,174 @@ CREATE FUNCTION immich_backup_compat(name text, current_version text) RETURNS te
   LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION immich_backup_compat(text, text) IS
   'ok when the backup was made by current_version of Immich, other-version when by another (migrations will run), unknown when the name has no version';
+
+-- ---------------------------------------------------------------------------------------------
+-- Jobs, schedules and runs
+-- ---------------------------------------------------------------------------------------------
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'immich_maint_admin') THEN
+    CREATE ROLE immich_maint_admin NOLOGIN;
+  END IF;
+END
+$$;
+
+CREATE FUNCTION immich_maint.job_catalog(
+    OUT name text, OUT runner text, OUT default_cron text, OUT default_enabled boolean,
+    OUT default_catch_up boolean, OUT default_params jsonb, OUT description text)
+  RETURNS SETOF record
+  AS 'MODULE_PATHNAME', 'immich_maint_job_catalog'
+  LANGUAGE C IMMUTABLE STRICT;
+COMMENT ON FUNCTION immich_maint.job_catalog() IS
+  'The jobs immich_maint knows, by Immich''s names, with where they run and their defaults';
+
+-- The catalogue as a table so foreign keys can refer to it; not dumped (it comes with the code).
+CREATE TABLE immich_maint.job (
+  name text PRIMARY KEY,
+  runner text NOT NULL CHECK (runner IN ('database', 'sidecar')),
+  description text NOT NULL
+);
+INSERT INTO immich_maint.job SELECT name, runner, description FROM immich_maint.job_catalog();
+
+CREATE TABLE immich_maint.schedule (
+  job text PRIMARY KEY REFERENCES immich_maint.job (name),
+  cron text NOT NULL,
+  enabled boolean NOT NULL DEFAULT true,
+  catch_up boolean NOT NULL DEFAULT false,
+  params jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(params) = 'object'),
+  next_run timestamptz,
+  last_run timestamptz,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE immich_maint.schedule IS
+  'One row per scheduled job: cron expression (pg_cron syntax), enabled, catch_up, params; next_run and last_run are kept by the launcher';
+INSERT INTO immich_maint.schedule (job, cron, enabled, catch_up, params)
+  SELECT name, default_cron, default_enabled, default_catch_up, default_params
+  FROM immich_maint.job_catalog() WHERE default_cron <> '';
+-- Schedules are configuration: they survive pg_dump and restore.
+SELECT pg_catalog.pg_extension_config_dump('immich_maint.schedule', '');
+
+CREATE TABLE immich_maint.job_run (
+  id bigserial PRIMARY KEY,
+  job text NOT NULL REFERENCES immich_maint.job (name),
+  runner text NOT NULL CHECK (runner IN ('database', 'sidecar')),
+  trigger text NOT NULL CHECK (trigger IN ('schedule', 'manual', 'catch-up', 'reboot')),
+  status text NOT NULL DEFAULT 'queued'
+    CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+  params jsonb NOT NULL DEFAULT '{}',
+  requested_by text NOT NULL DEFAULT current_user,
+  queued_at timestamptz NOT NULL DEFAULT now(),
+  started_at timestamptz,
+  finished_at timestamptz,
+  worker text,
+  heartbeat_at timestamptz,
+  progress real CHECK (progress BETWEEN 0 AND 1),
+  result jsonb,
+  error text
+);
+CREATE INDEX job_run_open ON immich_maint.job_run (runner, id) WHERE status IN ('queued', 'running');
+CREATE INDEX job_run_job ON immich_maint.job_run (job, id DESC);
+COMMENT ON TABLE immich_maint.job_run IS
+  'Every run of every job: trigger, status, times, worker, heartbeat, progress, result and error';
+
+-- Raises permission denied unless the current role is a superuser or a member of
+-- immich_maint_admin. Every function that changes or waits on jobs calls it first.
+CREATE FUNCTION immich_maint.require_admin(action text) RETURNS void
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT pg_catalog.pg_has_role(current_user, 'immich_maint_admin', 'USAGE') THEN
+    RAISE EXCEPTION 'permission denied to %', action
+      USING ERRCODE = '42501',
+            HINT = 'Grant immich_maint_admin to the role, or run as a superuser.';
+  END IF;
+END
+$$;
+
+-- Inserts a queued run and tells listening sidecars. Internal: called by the launcher and by
+-- the worker that immich_run_job starts, both as superuser.
+CREATE FUNCTION immich_maint.enqueue(job_name text, run_trigger text, requested_by text)
+  RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  run_id bigint;
+BEGIN
+  INSERT INTO immich_maint.job_run (job, runner, trigger, params, requested_by)
+    SELECT j.name, j.runner, run_trigger, coalesce(s.params, '{}'), requested_by
+    FROM immich_maint.job j LEFT JOIN immich_maint.schedule s ON s.job = j.name
+    WHERE j.name = job_name
+    RETURNING id INTO run_id;
+  PERFORM pg_catalog.pg_notify('immich_maint', run_id::text);
+  RETURN run_id;
+END
+$$;
+REVOKE ALL ON FUNCTION immich_maint.enqueue(text, text, text) FROM PUBLIC;
+
+CREATE FUNCTION immich_run_job(job text) RETURNS bigint
+  AS 'MODULE_PATHNAME', 'immich_run_job'
+  LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION immich_run_job(text) IS
+  'Queue a job now by Immich''s name (DatabaseBackup, AuditTableCleanup, TagCleanup, ...) and return the run id. The run is committed at once, even if the calling transaction rolls back, so immich_job_wait can wait for it in the same statement. superuser or immich_maint_admin only';
+
+CREATE FUNCTION immich_backup_now() RETURNS bigint
+  LANGUAGE sql VOLATILE AS $$ SELECT immich_run_job('DatabaseBackup') $$;
+COMMENT ON FUNCTION immich_backup_now() IS
+  'Queue a database backup now (the sidecar runs it) and return the run id; superuser or immich_maint_admin only';
+
+CREATE FUNCTION immich_job_wait(run_id bigint, timeout interval DEFAULT '1 hour') RETURNS text
+  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  deadline timestamptz := clock_timestamp() + timeout;
+  run_status text;
+BEGIN
+  PERFORM immich_maint.require_admin('wait on immich_maint runs');
+  IF run_id IS NULL OR timeout IS NULL THEN
+    RAISE EXCEPTION 'run id and timeout must not be NULL' USING ERRCODE = '22004';
+  END IF;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'immich_job_wait needs READ COMMITTED isolation'
+      USING ERRCODE = '25000', DETAIL = 'A snapshot taken once would never see the run end.';
+  END IF;
+  LOOP
+    SELECT r.status INTO run_status FROM immich_maint.job_run r WHERE r.id = run_id;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'run % does not exist', run_id USING ERRCODE = '22023';
+    END IF;
+    IF run_status IN ('succeeded', 'failed', 'cancelled') THEN
+      RETURN run_status;
+    END IF;
+    IF clock_timestamp() >= deadline THEN
+      RAISE EXCEPTION 'timed out waiting for run % after %', run_id, timeout
+        USING ERRCODE = '57014', DETAIL = format('The run is still %s.', run_status);
+    END IF;
+    PERFORM pg_sleep(0.1);
+  END LOOP;
+END
+$$;
+COMMENT ON FUNCTION immich_job_wait(bigint, interval) IS
+  'Block until the run ends and return its status (succeeded, failed, cancelled); error 57014 on timeout; superuser or immich_maint_admin only';
+
+CREATE FUNCTION immich_cancel_run(run_id bigint) RETURNS text
+  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  run_status text;
+BEGIN
+  PERFORM immich_maint.require_admin('cancel immich_maint runs');
+  UPDATE immich_maint.job_run r SET status = 'cancelled', finished_at = now(),
+         error = 'cancelled by ' || current_user
+    WHERE r.id = run_id AND r.status = 'queued'
+    RETURNING r.status INTO run_status;
+  IF FOUND THEN RETURN run_status; END IF;
+  SELECT r.status INTO run_status FROM immich_maint.job_run r WHERE r.id = run_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'run % does not exist', run_id USING ERRCODE = '22023';
+  END IF;
+  RAISE EXCEPTION 'run % is %; only a queued run can be cancelled', run_id, run_status
+    USING ERRCODE = '55000';
+END
+$$;
+COMMENT ON FUNCTION immich_cancel_run(bigint) IS
+  'Cancel a queued run; superuser or immich_maint_admin only';
+
+GRANT USAGE ON SCHEMA immich_maint TO immich_maint_admin;
+GRANT SELECT ON ALL TABLES IN SCHEMA immich_maint TO immich_maint_admin;
+GRANT UPDATE (status, finished_at, error) ON immich_maint.job_run TO immich_maint_admin;

@@ -74,27 +74,30 @@ int DigitsValue(std::string_view digits) {
 
 // ---- intervals: "N second(s)" ----
 
-Result<CronSchedule> ParseInterval(std::string_view input, std::string_view text) {
-  const std::size_t digits = RunLength(text, IsDigit);
-  if (digits == 0) {
-    return Invalid(input,
-                   "The interval must start with a number of seconds, not " + Quoted(text) + ".");
-  }
-  const std::string_view number = text.substr(0, digits);
-  const std::string_view rest = TrimBlanks(text.substr(digits));
+// What is wrong after the number, if anything: only "second" or "seconds", in any case.
+std::optional<std::string> IntervalUnitProblem(std::string_view text, std::string_view rest) {
   const std::string_view unit = rest.substr(0, RunLength(rest, IsLetter));
   if (unit.empty()) {
-    return Invalid(input, "The interval must be a whole number followed by \"seconds\", not " +
-                              Quoted(text) + ".");
+    return "The interval must be a whole number followed by \"seconds\", not " + Quoted(text) + ".";
   }
   if (Lower(unit) != "second" && Lower(unit) != "seconds") {
-    return Invalid(input,
-                   "The interval unit " + Quoted(unit) + " is not \"second\" or \"seconds\".");
+    return "The interval unit " + Quoted(unit) + " is not \"second\" or \"seconds\".";
   }
   if (unit.size() != rest.size()) {
     const std::string_view junk = TrimBlanks(rest.substr(unit.size()));
+    return "The interval has trailing junk " + Quoted(junk) + " in " + Quoted(text) + ".";
+  }
+  return std::nullopt;
+}
+
+Result<CronSchedule> ParseInterval(std::string_view input, std::string_view text) {
+  const std::string_view number = text.substr(0, RunLength(text, IsDigit));
+  if (number.empty()) {
     return Invalid(input,
-                   "The interval has trailing junk " + Quoted(junk) + " in " + Quoted(text) + ".");
+                   "The interval must start with a number of seconds, not " + Quoted(text) + ".");
+  }
+  if (auto problem = IntervalUnitProblem(text, TrimBlanks(text.substr(number.size())))) {
+    return Invalid(input, std::move(*problem));
   }
   const int seconds = DigitsValue(number);
   if (seconds < 1 || seconds > 59) {

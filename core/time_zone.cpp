@@ -19,11 +19,6 @@ auto Fields(const CivilTime& t) {
   return std::tie(t.year, t.month, t.day, t.hour, t.minute, t.second);
 }
 
-std::int64_t SecondsFromCivil(const CivilTime& t) {
-  return DaysFromCivil(t.year, t.month, t.day) * kSecondsPerDay + t.hour * 3600 + t.minute * 60 +
-         t.second;
-}
-
 }  // namespace
 
 bool operator==(const CivilTime& a, const CivilTime& b) { return Fields(a) == Fields(b); }
@@ -68,6 +63,22 @@ CivilTime CivilFromDays(std::int64_t days) {
   return civil;
 }
 
+std::int64_t SecondsFromCivil(const CivilTime& civil) {
+  const std::int64_t time_of_day =
+      std::int64_t{civil.hour} * 3600 + civil.minute * 60 + civil.second;
+  return DaysFromCivil(civil.year, civil.month, civil.day) * kSecondsPerDay + time_of_day;
+}
+
+CivilTime CivilFromSeconds(std::int64_t seconds) {
+  const std::int64_t days = FloorDiv(seconds, kSecondsPerDay);
+  const std::int64_t second_of_day = seconds - days * kSecondsPerDay;
+  CivilTime civil = CivilFromDays(days);
+  civil.hour = static_cast<int>(second_of_day / 3600);
+  civil.minute = static_cast<int>(second_of_day / 60 % 60);
+  civil.second = static_cast<int>(second_of_day % 60);
+  return civil;
+}
+
 int Weekday(int year, int month, int day) {
   // 1970-01-01 was a Thursday.
   const std::int64_t days = DaysFromCivil(year, month, day);
@@ -83,14 +94,7 @@ LocalTimeLookup FixedOffsetTimeZone::Lookup(const CivilTime& local) const {
 }
 
 CivilTime FixedOffsetTimeZone::ToCivil(Instant instant) const {
-  const std::int64_t local = (instant.time_since_epoch() + utc_offset_).count();
-  const std::int64_t days = FloorDiv(local, kSecondsPerDay);
-  const std::int64_t second_of_day = local - days * kSecondsPerDay;
-  CivilTime civil = CivilFromDays(days);
-  civil.hour = static_cast<int>(second_of_day / 3600);
-  civil.minute = static_cast<int>(second_of_day / 60 % 60);
-  civil.second = static_cast<int>(second_of_day % 60);
-  return civil;
+  return CivilFromSeconds((instant.time_since_epoch() + utc_offset_).count());
 }
 
 }  // namespace immich_maint::core

@@ -32,6 +32,9 @@ int DaysInMonth(int year, int month);
 std::int64_t DaysFromCivil(int year, int month, int day);  // days since 1970-01-01
 CivilTime CivilFromDays(std::int64_t days);                // midnight of that day
 int Weekday(int year, int month, int day);                 // 0 = Sunday ... 6 = Saturday
+// A reading as seconds since 1970-01-01 00:00:00 on the same calendar, and back.
+std::int64_t SecondsFromCivil(const CivilTime& civil);
+CivilTime CivilFromSeconds(std::int64_t seconds);
 
 // How a wall-clock reading relates to real time on the day of an offset change.
 enum class LocalTimeKind {

@@ -41,17 +41,16 @@ void CheckOptions(const ResetOptions& options) {
         "Use a min_distance of at least 64 bytes."));
   }
   if (options.mask_bits < 1 || options.mask_bits > 40) {
-    throw core::Failure(core::MakeError(
-        core::ErrorCode::kInvalidArgument,
-        "reset mask_bits " + std::to_string(options.mask_bits) + " is out of range", "",
-        "Use mask_bits from 1 to 40."));
+    throw core::Failure(
+        core::MakeError(core::ErrorCode::kInvalidArgument,
+                        "reset mask_bits " + std::to_string(options.mask_bits) + " is out of range",
+                        "", "Use mask_bits from 1 to 40."));
   }
 }
 
 }  // namespace
 
-ContentResets::ContentResets(ResetOptions options)
-    : options_(options), top_mask_(0) {
+ContentResets::ContentResets(ResetOptions options) : options_(options), top_mask_(0) {
   CheckOptions(options_);
   top_mask_ = ~std::uint64_t{0} << (64 - options_.mask_bits);
 }
@@ -61,8 +60,7 @@ ContentResets::ContentResets(ResetOptions options)
 std::size_t ContentResets::SkipUnhashed(std::size_t size) {
   const std::uint64_t hash_from = last_reset_ + options_.min_distance - kWindow;
   if (offset_ >= hash_from) return 0;
-  const auto skip =
-      static_cast<std::size_t>(std::min<std::uint64_t>(size, hash_from - offset_));
+  const auto skip = static_cast<std::size_t>(std::min<std::uint64_t>(size, hash_from - offset_));
   offset_ += skip;
   return skip;
 }

@@ -12,7 +12,7 @@ namespace immich_maint::sidecar {
 struct ResetOptions {
   // No reset closer than this to the previous one (or to the start). Each ISA-L full flush
   // costs ~750 bytes (design.md, Pitfalls), so clustering resets would waste space. >= 64.
-  std::uint64_t min_distance = 64 * 1024;
+  std::uint64_t min_distance = std::uint64_t{64} * 1024;
   // Past min_distance, a reset comes on average every 2^mask_bits bytes: 18 gives ~256 KiB,
   // so the mean spacing is ~320 KiB. 1..40.
   unsigned mask_bits = 18;

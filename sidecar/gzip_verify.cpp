@@ -19,8 +19,8 @@ namespace {
 using core::ErrorCode;
 using core::MakeError;
 
-constexpr std::size_t kReadBufferSize = 256 * 1024;
-constexpr std::size_t kOutBufferSize = 256 * 1024;
+constexpr std::size_t kReadBufferSize = std::size_t{256} * 1024;
+constexpr std::size_t kOutBufferSize = std::size_t{256} * 1024;
 
 // gzip header flag bits (RFC 1952).
 constexpr int kFlagHeaderCrc = 0x02;
@@ -54,7 +54,8 @@ class Input {
   // True if a byte is available, reading more when the buffer is empty; false at end of data.
   bool Available() {
     if (pos_ < end_) return true;
-    in_.read(reinterpret_cast<char*>(buffer_.data()), static_cast<std::streamsize>(kReadBufferSize));
+    in_.read(reinterpret_cast<char*>(buffer_.data()),
+             static_cast<std::streamsize>(kReadBufferSize));
     if (in_.bad()) {
       throw core::Failure(MakeError(ErrorCode::kIoError, "could not read backup data",
                                     std::string(std::strerror(errno)) + "."));
@@ -136,7 +137,9 @@ void ReadMemberHeader(Input& input, bool first) {
             std::to_string(start + 2));
   }
   const int flags = input.Byte();
-  if (flags & kFlagReserved) Corrupt("invalid gzip header flags at offset " + std::to_string(start + 3));
+  if (flags & kFlagReserved) {
+    Corrupt("invalid gzip header flags at offset " + std::to_string(start + 3));
+  }
   input.Skip(6);  // modification time, extra flags, operating system
   if (flags & kFlagExtra) {
     const std::size_t length = input.Byte();
@@ -183,13 +186,15 @@ class Inflater {
     const int rc = inflate(&stream_, Z_NO_FLUSH);
     input.Consume(input.size() - stream_.avail_in);
     const std::size_t produced = out_.size() - stream_.avail_out;
-    sums.crc = static_cast<std::uint32_t>(crc32(sums.crc, out_.data(), static_cast<uInt>(produced)));
+    sums.crc =
+        static_cast<std::uint32_t>(crc32(sums.crc, out_.data(), static_cast<uInt>(produced)));
     sums.length += produced;
     text.Add(out_.data(), produced);
     if (rc == Z_STREAM_END) return true;
     if (rc != Z_OK && rc != Z_BUF_ERROR) {
       Corrupt("invalid deflate data at offset " + std::to_string(input.offset()),
-              std::string("zlib says: ") + (stream_.msg ? stream_.msg : "error " + std::to_string(rc)) + ".");
+              std::string("zlib says: ") +
+                  (stream_.msg ? stream_.msg : "error " + std::to_string(rc)) + ".");
     }
     return false;
   }
@@ -210,8 +215,8 @@ void CheckTrailer(Input& input, const MemberSums& sums) {
   const std::string end = std::to_string(input.offset());
   if (stored_crc != sums.crc) {
     Corrupt("CRC mismatch in member ending at offset " + end,
-            "The trailer stores CRC32 " + Hex32(stored_crc) + "; the data has " +
-                Hex32(sums.crc) + ".");
+            "The trailer stores CRC32 " + Hex32(stored_crc) + "; the data has " + Hex32(sums.crc) +
+                ".");
   }
   if (stored_length != static_cast<std::uint32_t>(sums.length)) {
     Corrupt("length mismatch in member ending at offset " + end,
@@ -321,9 +326,12 @@ core::Result<GzipReport> VerifyGzipFile(const std::string& path, const VerifyOpt
 
 const char* DumpKindName(DumpKind kind) {
   switch (kind) {
-    case DumpKind::kDatabase: return "database";
-    case DumpKind::kCluster: return "cluster";
-    default: return "unknown";
+    case DumpKind::kDatabase:
+      return "database";
+    case DumpKind::kCluster:
+      return "cluster";
+    default:
+      return "unknown";
   }
 }
 

@@ -15,8 +15,9 @@
 namespace immich_maint::sidecar {
 
 struct VerifyOptions {
-  std::size_t head_bytes = 8 * 1024;  // a cluster dump's first pg_dump header can be a few KB in
-  std::size_t tail_bytes = 4 * 1024;
+  // A cluster dump's first pg_dump header (with the versions) comes a KB or two in.
+  std::size_t head_bytes = std::size_t{8} * 1024;
+  std::size_t tail_bytes = std::size_t{4} * 1024;
   // Called after each read with the compressed bytes read so far.
   std::function<void(std::uint64_t)> progress;
 };
@@ -35,8 +36,7 @@ struct GzipReport {
 // compressed byte offset; kIoError if the stream cannot be read.
 core::Result<GzipReport> VerifyGzip(std::istream& in, const VerifyOptions& options = {});
 // The same for a file; kNotFound if it does not exist.
-core::Result<GzipReport> VerifyGzipFile(const std::string& path,
-                                        const VerifyOptions& options = {});
+core::Result<GzipReport> VerifyGzipFile(const std::string& path, const VerifyOptions& options = {});
 
 enum class DumpKind { kUnknown, kDatabase, kCluster };
 const char* DumpKindName(DumpKind kind);  // "unknown", "database", "cluster"

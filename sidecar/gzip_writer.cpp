@@ -1,6 +1,6 @@
 // The gzip encoder: content-defined resets and fixed-size staging in the base class, and two
-// compressors behind it (ISA-L for speed, zlib where ISA-L is missing or a higher level is
-// wanted). Both write one standard gzip member: header, deflate data, CRC32 and length.
+// compressors behind it (ISA-L for speed; zlib, portable and with levels up to 9). Both write
+// one standard gzip member with no name and a zero time stamp: identical input, identical bytes.
 #include "sidecar/gzip_writer.h"
 
 #include <isa-l/igzip_lib.h>
@@ -18,8 +18,8 @@ using core::MakeError;
 // Input reaches the compressor in pieces of this size, cut at fixed offsets from the last reset.
 // Without this, the bytes ISA-L emits would depend on how pg_dump's pipe happened to split its
 // output, and two identical dumps could compress differently.
-constexpr std::size_t kPieceSize = 128 * 1024;
-constexpr std::size_t kOutBufferSize = 256 * 1024;
+constexpr std::size_t kPieceSize = std::size_t{128} * 1024;
+constexpr std::size_t kOutBufferSize = std::size_t{256} * 1024;
 
 [[noreturn]] void ThrowInternal(const std::string& message) {
   throw core::Failure(MakeError(ErrorCode::kInternal, message));
@@ -27,10 +27,14 @@ constexpr std::size_t kOutBufferSize = 256 * 1024;
 
 std::uint32_t IsalLevelBufferSize(int level) {
   switch (level) {
-    case 1: return ISAL_DEF_LVL1_DEFAULT;
-    case 2: return ISAL_DEF_LVL2_DEFAULT;
-    case 3: return ISAL_DEF_LVL3_DEFAULT;
-    default: return 0;
+    case 1:
+      return ISAL_DEF_LVL1_DEFAULT;
+    case 2:
+      return ISAL_DEF_LVL2_DEFAULT;
+    case 3:
+      return ISAL_DEF_LVL3_DEFAULT;
+    default:
+      return 0;
   }
 }
 
@@ -125,8 +129,7 @@ class ZlibEncoder final : public GzipEncoder {
   z_stream stream_{};
 };
 
-std::unique_ptr<GzipEncoder> NewEncoder(const GzipSettings& settings, int level,
-                                        ByteSink& sink) {
+std::unique_ptr<GzipEncoder> NewEncoder(const GzipSettings& settings, int level, ByteSink& sink) {
   if (settings.compressor == Compressor::kIsal) {
     return std::make_unique<IsalEncoder>(sink, settings, level);
   }
@@ -142,9 +145,7 @@ core::Result<Compressor> ParseCompressor(std::string_view name) {
                    "Valid compressors are isal and zlib.");
 }
 
-const char* CompressorName(Compressor kind) {
-  return kind == Compressor::kIsal ? "isal" : "zlib";
-}
+const char* CompressorName(Compressor kind) { return kind == Compressor::kIsal ? "isal" : "zlib"; }
 
 LevelRange CompressorLevels(Compressor kind) {
   if (kind == Compressor::kIsal) return {0, ISAL_DEF_MAX_LEVEL, 1};
@@ -152,8 +153,7 @@ LevelRange CompressorLevels(Compressor kind) {
 }
 
 GzipEncoder::GzipEncoder(ByteSink& sink, const GzipSettings& settings)
-    : sink_(sink), rsyncable_(settings.rsyncable), resets_(settings.resets),
-      out_(kOutBufferSize) {
+    : sink_(sink), rsyncable_(settings.rsyncable), resets_(settings.resets), out_(kOutBufferSize) {
   staged_.reserve(kPieceSize);
 }
 

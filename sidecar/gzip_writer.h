@@ -57,8 +57,8 @@ struct GzipStats {
 
 struct GzipSettings {
   Compressor compressor = Compressor::kIsal;
-  int level = -1;          // -1: the compressor's default
-  bool rsyncable = true;   // false: no resets (smallest file, no dedupe across backups)
+  int level = -1;         // -1: the compressor's default
+  bool rsyncable = true;  // false: no resets (smallest file, no dedupe across backups)
   ResetOptions resets;
 };
 

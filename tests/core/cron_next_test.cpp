@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -41,13 +42,11 @@ Instant At(const TimeZone& zone, int year, int month, int day, int hour, int min
 std::string Local(const TimeZone& zone, Instant instant) {
   static const char* const kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   const CivilTime c = zone.ToCivil(instant);
-  const std::int64_t local_seconds =
-      DaysFromCivil(c.year, c.month, c.day) * 86400 + c.hour * 3600 + c.minute * 60 + c.second;
-  const long offset = static_cast<long>(local_seconds - instant.time_since_epoch().count());
+  const int offset = static_cast<int>(SecondsFromCivil(c) - instant.time_since_epoch().count());
   char text[64];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02d %s %02d:%02d %c%02ld:%02ld", c.year, c.month,
+  std::snprintf(text, sizeof text, "%04d-%02d-%02d %s %02d:%02d %c%02d:%02d", c.year, c.month,
                 c.day, kDays[Weekday(c.year, c.month, c.day)], c.hour, c.minute,
-                offset < 0 ? '-' : '+', std::labs(offset) / 3600, std::labs(offset) / 60 % 60);
+                offset < 0 ? '-' : '+', std::abs(offset) / 3600, std::abs(offset) / 60 % 60);
   return text;
 }
 
@@ -334,12 +333,7 @@ bool FieldsMatch(const CronSchedule& s, const CivilTime& c) {
 }
 
 CivilTime AddMinutes(const CivilTime& c, int minutes) {
-  const std::int64_t total =
-      DaysFromCivil(c.year, c.month, c.day) * 1440 + c.hour * 60 + c.minute + minutes;
-  CivilTime result = CivilFromDays(total / 1440);
-  result.hour = static_cast<int>(total % 1440 / 60);
-  result.minute = static_cast<int>(total % 60);
-  return result;
+  return CivilFromSeconds(SecondsFromCivil(c) + std::int64_t{minutes} * 60);
 }
 
 // True when the wall clock jumped forward onto `t` over a local minute the schedule names.

@@ -26,8 +26,8 @@ std::vector<std::uint8_t> TextBytes(std::size_t size, std::uint64_t seed) {
   std::string text;
   while (text.size() < size) {
     text += "INSERT INTO public.tag (id, value) VALUES (" + std::to_string(rng() % 100000000) +
-            ", 'place/" + std::to_string(rng() % 9999) + "/album " +
-            std::to_string(rng() % 777) + "');\n";
+            ", 'place/" + std::to_string(rng() % 9999) + "/album " + std::to_string(rng() % 777) +
+            "');\n";
   }
   return std::vector<std::uint8_t>(text.begin(), text.end());
 }

@@ -20,6 +20,7 @@
 namespace immich_maint::sidecar {
 namespace {
 
+// Shaped like pg_dump / pg_dumpall 15.20 output (with the 2025 \restrict lines).
 constexpr char kDumpHead[] =
     "--\n"
     "-- PostgreSQL database dump\n"
@@ -35,7 +36,8 @@ constexpr char kDumpHead[] =
 
 constexpr char kDumpTail[] =
     "ALTER TABLE ONLY public.asset\n"
-    "    ADD CONSTRAINT asset_owner_fkey FOREIGN KEY (\"ownerId\") REFERENCES public.\"user\"(id);\n"
+    "    ADD CONSTRAINT asset_owner_fkey FOREIGN KEY (\"ownerId\") REFERENCES "
+    "public.\"user\"(id);\n"
     "\n"
     "\n"
     "--\n"
@@ -49,6 +51,8 @@ constexpr char kClusterHead[] =
     "--\n"
     "-- PostgreSQL database cluster dump\n"
     "--\n"
+    "\n"
+    "\\restrict OZAGpjrjw7wMtNXXlyFxFvchaMWPHN8bmKfRE9I7dO8Wgmg7KJCFYoZkoXn3FSX\n"
     "\n"
     "SET default_transaction_read_only = off;\n"
     "\n"
@@ -87,6 +91,8 @@ constexpr char kClusterTail[] =
     "-- PostgreSQL database dump complete\n"
     "--\n"
     "\n"
+    "\\unrestrict FELqGEN0d1J279uoXleZCkDMrQ9bkQiVCK0ry6AH4TLryh0BfV8BUeUG51SZMN6\n"
+    "\n"
     "--\n"
     "-- PostgreSQL database cluster dump complete\n"
     "--\n"
@@ -117,9 +123,7 @@ std::string Body(std::size_t size, std::uint64_t seed) {
   return text;
 }
 
-std::string Dump(std::size_t body_size) {
-  return kDumpHead + Body(body_size, 5) + kDumpTail;
-}
+std::string Dump(std::size_t body_size) { return kDumpHead + Body(body_size, 5) + kDumpTail; }
 
 std::string OurGzip(const std::string& data) {
   std::string out;
@@ -171,7 +175,11 @@ TEST(GzipVerify, AcceptsHeaderWithNameCommentAndExtraFields) {
   std::string gz = ZlibGzip("hello\n", 6);
   // FEXTRA | FNAME | FCOMMENT, inserted after the 10 fixed header bytes.
   gz[3] = 0x1C;
-  gz.insert(10, std::string("\x03\x00" "abc" "dump.sql\0" "made by test\0", 27));
+  gz.insert(10, std::string("\x03\x00"
+                            "abc"
+                            "dump.sql\0"
+                            "made by test\0",
+                            27));
   const auto report = Verify(gz);
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_EQ(report.value().head, "hello\n");
@@ -193,8 +201,8 @@ TEST(GzipVerify, ReportsLengthMismatchWithMemberEnd) {
 
 TEST(GzipVerify, CatchesAnyFlippedBitInCompressedData) {
   const std::string gz = OurGzip(Dump(1 << 20));
-  for (std::size_t position : {std::size_t{20}, gz.size() / 3, gz.size() / 2, gz.size() - 12,
-                               gz.size() - 6}) {
+  for (std::size_t position :
+       {std::size_t{20}, gz.size() / 3, gz.size() / 2, gz.size() - 12, gz.size() - 6}) {
     std::string damaged = gz;
     damaged[position] ^= 0x04;
     const auto result = Verify(damaged);
@@ -208,7 +216,8 @@ TEST(GzipVerify, ReportsTruncationAtTheEndOfData) {
   for (std::size_t cut : {std::size_t{1}, std::size_t{5}, std::size_t{12}, gz.size() / 2,
                           gz.size() - 8, gz.size() - 1}) {
     SCOPED_TRACE("cut at " + std::to_string(cut));
-    ExpectCorrupt(Verify(gz.substr(0, cut)), "truncated gzip data at offset " + std::to_string(cut));
+    ExpectCorrupt(Verify(gz.substr(0, cut)),
+                  "truncated gzip data at offset " + std::to_string(cut));
   }
 }
 
@@ -325,7 +334,8 @@ TEST(GzipDumpText, CompletionLineFollowedBySqlIsNotComplete) {
 }
 
 TEST(GzipDumpText, UnterminatedLastHeadLineIsIgnored) {
-  const std::string head = "--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 1";
+  const std::string head =
+      "--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 1";
   const DumpInfo info = InspectDumpText(head, "");
   EXPECT_EQ(info.kind, DumpKind::kDatabase);
   EXPECT_EQ(info.server_version, "");

@@ -42,8 +42,8 @@ std::string Uuid(std::mt19937_64& rng) {
 // One row of an Immich-like asset table as pg_dump writes it in a COPY block.
 std::string AssetRow(std::mt19937_64& rng) {
   static const char* kOwners[] = {"6b1c0a2e-2f4d-4b8e-9a51-0c7d3e9f1a22",
-                                   "a9d2e7f0-13b5-4c6a-8e2f-5d4c3b2a1f00",
-                                   "f0e1d2c3-b4a5-4697-8877-665544332211"};
+                                  "a9d2e7f0-13b5-4c6a-8e2f-5d4c3b2a1f00",
+                                  "f0e1d2c3-b4a5-4697-8877-665544332211"};
   const std::string owner = kOwners[rng() % 3];
   const std::string id = Uuid(rng);
   std::ostringstream row;
@@ -142,7 +142,8 @@ std::string WriteTempFile(const std::string& bytes, const std::string& suffix) {
   const std::string path = (std::filesystem::temp_directory_path() /
                             ("gzip_writer_test_" + std::to_string(getpid()) + suffix))
                                .string();
-  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   return path;
 }
 
@@ -278,15 +279,21 @@ TEST(GzipEncoder, SystemGzipDecodesTheOutput) {
 
 // Immich users restore with whatever is at hand; Python's and Node's gzip must read it too.
 TEST(GzipEncoder, PythonAndNodeDecodeTheOutput) {
-  const std::string path = WriteTempFile(Compress(SqlSample(), Settings(Compressor::kIsal, 1)).bytes, ".gz");
+  const std::string path =
+      WriteTempFile(Compress(SqlSample(), Settings(Compressor::kIsal, 1)).bytes, ".gz");
   int readers = 0;
   if (ExitStatus("python3 -c 'pass' 2>/dev/null") == 0) {
     ++readers;
-    EXPECT_TRUE(Capture("python3 -c 'import gzip,sys; sys.stdout.buffer.write(gzip.open(sys.argv[1]).read())' " + path) == SqlSample());
+    EXPECT_TRUE(Capture("python3 -c 'import gzip,sys; "
+                        "sys.stdout.buffer.write(gzip.open(sys.argv[1]).read())' " +
+                        path) == SqlSample());
   }
   if (ExitStatus("node -e '0' 2>/dev/null") == 0) {
     ++readers;
-    EXPECT_TRUE(Capture("node -e 'process.stdout.write(require(\"zlib\").gunzipSync(require(\"fs\").readFileSync(process.argv[1])))' " + path) == SqlSample());
+    EXPECT_TRUE(Capture("node -e "
+                        "'process.stdout.write(require(\"zlib\").gunzipSync(require(\"fs\")."
+                        "readFileSync(process.argv[1])))' " +
+                        path) == SqlSample());
   }
   std::filesystem::remove(path);
   if (readers == 0) GTEST_SKIP() << "neither python3 nor node is installed";
