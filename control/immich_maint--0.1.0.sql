@@ -216,3 +216,43 @@ COMMENT ON FUNCTION immich_cancel_run(bigint) IS
 GRANT USAGE ON SCHEMA immich_maint TO immich_maint_admin;
 GRANT SELECT ON ALL TABLES IN SCHEMA immich_maint TO immich_maint_admin;
 GRANT UPDATE (status, finished_at, error) ON immich_maint.job_run TO immich_maint_admin;
+
+-- ---------------------------------------------------------------------------------------------
+-- Backup inventory: what the sidecar last saw in <media>/backups
+-- ---------------------------------------------------------------------------------------------
+
+CREATE TABLE immich_maint.backup_file (
+  name text PRIMARY KEY,
+  size bigint NOT NULL,
+  modified timestamptz NOT NULL,
+  kind text NOT NULL,
+  immich_version text,
+  pg_version text,
+  seen_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE immich_maint.backup_file IS
+  'The backup files the sidecar saw after its last backup or retention (refreshed as a whole)';
+GRANT SELECT ON immich_maint.backup_file TO immich_maint_admin;
+
+CREATE FUNCTION immich_backups(
+    OUT name text, OUT size bigint, OUT modified timestamptz, OUT kind text,
+    OUT immich_version text, OUT pg_version text, OUT compat text, OUT seen_at timestamptz)
+  RETURNS SETOF record LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  current_version text;
+BEGIN
+  IF pg_catalog.to_regclass('public.version_history') IS NOT NULL THEN
+    EXECUTE 'SELECT version FROM public.version_history ORDER BY "createdAt" DESC LIMIT 1'
+      INTO current_version;
+  END IF;
+  RETURN QUERY
+    SELECT b.name, b.size, b.modified, b.kind, b.immich_version, b.pg_version,
+           CASE WHEN current_version IS NULL THEN 'unknown'
+                ELSE public.immich_backup_compat(b.name, current_version) END,
+           b.seen_at
+    FROM immich_maint.backup_file b
+    ORDER BY b.modified DESC, b.name DESC;
+END
+$$;
+COMMENT ON FUNCTION immich_backups() IS
+  'The backup files the sidecar last saw, newest first: name, size, time, kind, Immich and PostgreSQL versions, and compatibility with the running Immich version (ok, other-version, unknown)';

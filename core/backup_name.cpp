@@ -255,6 +255,14 @@ const char* CompatName(Compat c) {
   return "unknown";
 }
 
+std::optional<std::string> BackupServerVersion(std::string_view name) {
+  if (!IsNewStyleRoutineBackupName(name)) return std::nullopt;
+  const std::string_view stem = name.substr(0, name.size() - std::string_view(".sql.gz").size());
+  const std::size_t at = stem.rfind("-pg");
+  if (at == std::string_view::npos) return std::nullopt;
+  return std::string(stem.substr(at + 3));
+}
+
 Compat CompareBackupVersion(std::string_view name, std::string_view current_version) {
   const std::optional<std::string> version = BackupVersion(name);
   const std::string_view current = WithoutLeadingV(current_version);

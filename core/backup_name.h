@@ -62,6 +62,10 @@ const char* BackupKindName(BackupKind kind);
 // (old-style names). The result may be empty ("x-v-y" yields "").
 std::optional<std::string> BackupVersion(std::string_view name);
 
+// The PostgreSQL version in a new-style routine name (what follows the last "-pg" before
+// ".sql.gz"), e.g. "14.17"; nullopt for other names. Informational: Immich does not read it.
+std::optional<std::string> BackupServerVersion(std::string_view name);
+
 enum class Compat { kOk, kOtherVersion, kUnknown };
 // "ok", "other-version", "unknown".
 const char* CompatName(Compat c);

@@ -8,6 +8,9 @@
 #include "core/error.h"
 #include "sidecar/backup_job.h"
 #include "sidecar/commands.h"
+#include "sidecar/failure_notice.h"
+#include "sidecar/inventory_sync.h"
+#include "sidecar/pg_connection.h"
 #include "sidecar/media_location.h"
 #include "sidecar/progress.h"
 
@@ -26,15 +29,6 @@ struct BackupCliOptions {
   std::string pg_bin;
   bool json = false;
 };
-
-nlohmann::json ToJson(const BackupResult& r) {
-  return {{"name", r.name},           {"path", r.path},
-          {"size", r.size},           {"dump_bytes", r.dump_bytes},
-          {"seconds", r.seconds},     {"resets", r.resets},
-          {"compressor", r.compressor}, {"server_version", r.server_version},
-          {"immich_version", r.immich_version}, {"deleted", r.deleted},
-          {"retention_errors", r.retention_errors}};
-}
 
 void PrintSummary(const BackupResult& r) {
   const double ratio = r.dump_bytes ? static_cast<double>(r.size) / static_cast<double>(r.dump_bytes) : 0;
@@ -57,14 +51,45 @@ BackupOptions ToBackupOptions(const BackupCliOptions& cli) {
   return options;
 }
 
+// Like a scheduled run, a failed manual backup leaves Immich's JobFailed notice for the admin.
+template <typename Body>
+BackupResult RunWithFailureNotice(const DbSettings& db, Body body) {
+  try {
+    return body();
+  } catch (const core::Failure& failure) {
+    if (failure.error().code != core::ErrorCode::kConnectionFailed) {
+      try {
+        PgConnection conn(db, "immich-maintd");
+        NotifyAdminOfFailure(conn, "DatabaseBackup", failure.error().message);
+      } catch (const core::Failure&) {
+        // the backup's own error is the one to report
+      }
+    }
+    throw;
+  }
+}
+
+// Refreshes immich_maint.backup_file when the extension is installed; a failure here does not
+// undo a good backup, so it is only a warning.
+void RecordInventory(const DbSettings& db, const std::string& folder) {
+  try {
+    PgConnection conn(db, "immich-maintd");
+    SyncBackupInventory(conn, folder);
+  } catch (const core::Failure& failure) {
+    std::cerr << "WARNING: backup inventory not updated: " << failure.error().message << '\n';
+  }
+}
+
 void RunBackupCommand(const BackupCliOptions& cli) {
   BackupOptions options = ToBackupOptions(cli);
   ProgressLine progress("dumping");
   options.progress = [&](std::uint64_t bytes) { progress.Update(bytes); };
-  const BackupResult result = RunBackup(DbSettingsFromProcessEnvironment(), options);
+  const DbSettings db = DbSettingsFromProcessEnvironment();
+  const BackupResult result = RunWithFailureNotice(db, [&] { return RunBackup(db, options); });
   progress.Done();
+  RecordInventory(db, BackupsFolder(options.media));
   if (cli.json) {
-    std::cout << ToJson(result).dump(2) << '\n';
+    std::cout << BackupResultJson(result).dump(2) << '\n';
   } else {
     PrintSummary(result);
   }

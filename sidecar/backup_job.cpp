@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <thread>
 #include <filesystem>
 
 #include "core/backup_name.h"
@@ -44,6 +45,18 @@ std::string RoutineName(const std::string& immich_version, const std::string& se
   const core::CivilTime at{tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                            tm.tm_hour, tm.tm_min, tm.tm_sec};
   return core::FormatBackupName(at, immich_version, server_version).value();
+}
+
+// Names have a resolution of one second: a second backup within the same second waits for the
+// next one rather than replace the first.
+std::string UnusedRoutineName(const std::string& folder, const std::string& immich_version,
+                              const std::string& server_version) {
+  std::string name = RoutineName(immich_version, server_version);
+  while (std::filesystem::exists(folder + "/" + name)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    name = RoutineName(immich_version, server_version);
+  }
+  return name;
 }
 
 // The newest routine backup must fit again: refuse early rather than fill the disk.
@@ -157,6 +170,20 @@ void ApplyRetentionInto(const std::string& folder, int keep, BackupResult& resul
 
 }  // namespace
 
+nlohmann::json BackupResultJson(const BackupResult& r) {
+  return {{"name", r.name},
+          {"path", r.path},
+          {"size", r.size},
+          {"dump_bytes", r.dump_bytes},
+          {"seconds", r.seconds},
+          {"resets", r.resets},
+          {"compressor", r.compressor},
+          {"server_version", r.server_version},
+          {"immich_version", r.immich_version},
+          {"deleted", r.deleted},
+          {"retention_errors", r.retention_errors}};
+}
+
 BackupResult RunBackup(const DbSettings& db, const BackupOptions& options) {
   const auto started = Clock::now();
   PgConnection conn(db, "immich-maintd");
@@ -166,7 +193,7 @@ BackupResult RunBackup(const DbSettings& db, const BackupOptions& options) {
   BackupResult result;
   result.server_version = conn.server_version();
   result.immich_version = ImmichVersion(conn, options.immich_version);
-  result.name = RoutineName(result.immich_version, result.server_version);
+  result.name = UnusedRoutineName(prepared.folder, result.immich_version, result.server_version);
   result.compressor = CompressorName(options.gzip.compressor);
   DumpInto(conn, db, prepared, options, result);
   ApplyRetentionInto(prepared.folder, options.keep_last_amount, result);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct BackupResult {
   std::vector<std::string> deleted;          // retention, with reasons
   std::vector<std::string> retention_errors;
 };
+
+// The result as JSON, for --json and job_run.result.
+nlohmann::json BackupResultJson(const BackupResult& result);
 
 // Throws core::Failure; on any failure no .tmp is left and older backups are untouched.
 BackupResult RunBackup(const DbSettings& db, const BackupOptions& options);

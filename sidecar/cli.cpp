@@ -25,6 +25,7 @@ void BuildApp(CLI::App& app) {
   app.require_subcommand(1);
   AddBackupCommand(app);
   AddListCommand(app);
+  AddServeCommand(app);
 }
 
 std::vector<std::string> CommandNames(CLI::App& app) {

@@ -33,7 +33,7 @@ class ContentResets {
   explicit ContentResets(ResetOptions options = {});
 
   // Consumes bytes from the front of data up to and including the next reset point, or all of
-  // them if none falls inside. size must be > 0.
+  // them if none falls inside. Empty data consumes nothing.
   ResetStep Next(const std::uint8_t* data, std::size_t size);
 
   std::uint64_t offset() const { return offset_; }  // bytes consumed so far

@@ -421,3 +421,22 @@ TEST(BackupNameCluster, NoOrUnparsableVersionMeansSingleDatabase) {
 
 }  // namespace
 }  // namespace immich_maint::core
+
+namespace immich_maint::core {
+namespace {
+
+TEST(BackupNameServerVersion, ReadsWhatFollowsTheLastPg) {
+  EXPECT_EQ(BackupServerVersion("immich-db-backup-20250729T114018-v1.136.0-pg14.17.sql.gz"), "14.17");
+  EXPECT_EQ(BackupServerVersion("immich-db-backup-20250729T114018-v1.0-pgx-pg16.4.sql.gz"), "16.4");
+}
+
+TEST(BackupNameServerVersion, NoneForOtherKinds) {
+  EXPECT_EQ(BackupServerVersion("immich-db-backup-1730000000000.sql.gz"), std::nullopt);
+  EXPECT_EQ(BackupServerVersion("uploaded-immich-db-backup-20250729T114018-v1.136.0-pg14.17.sql.gz"),
+            std::nullopt);
+  EXPECT_EQ(BackupServerVersion("immich-db-backup-20250729T114018-v1.136.0-pg14.17.sql.gz.tmp"),
+            std::nullopt);
+}
+
+}  // namespace
+}  // namespace immich_maint::core

@@ -96,7 +96,7 @@ TEST(Cli, HelpListsCommands) {
 TEST(Cli, UnknownCommandIsAUsageError) {
   const auto r = RunCommand(kMaintd + " frobnicate");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "ERROR: unknown command: frobnicate\nHINT: Valid commands: backup, list. Run with --help for more.\n");
+  EXPECT_EQ(r.err, "ERROR: unknown command: frobnicate\nHINT: Valid commands: backup, list, serve. Run with --help for more.\n");
 }
 
 }  // namespace
