@@ -6,7 +6,7 @@ PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
 PACKAGES=(cmake g++ make pkg-config git gzip pigz python3 nodejs
           postgresql-$PG_MAJOR postgresql-client-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
           postgresql-$PG_MAJOR-cron libpq-dev zlib1g-dev libgtest-dev libisal-dev libcctz-dev
-          libcli11-dev nlohmann-json3-dev libcpp-httplib-dev curl util-linux procps iproute2)
+          libcli11-dev nlohmann-json3-dev libcpp-httplib-dev curl util-linux procps iproute2 python3-prometheus-client)
 
 log() { printf '==> %s\n' "$*" >&2; }
 

@@ -19,6 +19,7 @@
 #include "sidecar/error_report.h"
 #include "sidecar/failure_notice.h"
 #include "sidecar/heartbeat.h"
+#include "sidecar/http_status.h"
 #include "sidecar/inventory_sync.h"
 #include "sidecar/job_handlers.h"
 #include "sidecar/media_location.h"
@@ -35,6 +36,8 @@ struct ServeOptions {
   std::string worker;
   int poll_seconds = 30;
   bool once = false;
+  std::string http;             // host:port of /healthz and /metrics; empty: none
+  double max_backup_age_hours = 26;
 };
 
 void OnStopSignal(int) { stop_requested.store(true); }
@@ -133,6 +136,12 @@ void ServeConnected(const ServeOptions& options, const DbSettings& db) {
 void RunServe(const ServeOptions& options) {
   InstallSignalHandlers();
   const DbSettings db = DbSettingsFromProcessEnvironment();
+  std::unique_ptr<HttpStatus> http;
+  if (!options.http.empty()) {
+    http = std::make_unique<HttpStatus>(options.http, db,
+                                        static_cast<std::int64_t>(options.max_backup_age_hours * 3600));
+    Log("health and metrics on http://" + options.http + "/healthz and /metrics");
+  }
   for (int attempt = 0; !stop_requested.load(); ++attempt) {
     try {
       ServeConnected(options, db);
@@ -155,6 +164,13 @@ void AddServeCommand(CLI::App& app) {
   cmd->add_option("--poll", options->poll_seconds, "Seconds between queue checks when no notification arrives")
       ->capture_default_str()->check(CLI::Range(1, 3600));
   cmd->add_flag("--once", options->once, "Run what is queued now, then exit");
+  cmd->add_option("--http", options->http,
+                  "Serve /healthz and /metrics on host:port (given alone: 127.0.0.1:9431)")
+      ->expected(0, 1)
+      ->default_str("127.0.0.1:9431");
+  cmd->add_option("--max-backup-age", options->max_backup_age_hours,
+                  "Hours after which /healthz calls the newest successful backup stale")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   cmd->callback([options] {
     ServeOptions resolved = *options;
     resolved.media = ResolveMediaLocation(options->media);

@@ -1,0 +1,78 @@
+// The health verdict and the Prometheus text, from facts (no database).
+#include "sidecar/status_report.h"
+
+#include <gtest/gtest.h>
+
+namespace immich_maint::sidecar {
+namespace {
+
+constexpr std::int64_t kNow = 1795310000;
+constexpr std::int64_t kDay = 24 * 3600;
+
+StatusFacts GoodFacts() {
+  StatusFacts facts;
+  facts.database_up = true;
+  facts.last_backup_epoch = kNow - 3600;
+  facts.last_backup_seconds = 12.5;
+  facts.last_backup_bytes = 123456789;
+  facts.runs[{"DatabaseBackup", "succeeded"}] = 3;
+  return facts;
+}
+
+TEST(StatusHealth, RecentBackupAndReachableDatabaseIsHealthy) {
+  const Health health = JudgeHealth(GoodFacts(), kNow, 26 * 3600);
+  EXPECT_TRUE(health.healthy);
+  EXPECT_TRUE(health.reasons.empty());
+}
+
+TEST(StatusHealth, StaleBackupIsUnhealthyWithItsAge) {
+  StatusFacts facts = GoodFacts();
+  facts.last_backup_epoch = kNow - 2 * kDay;
+  const Health health = JudgeHealth(facts, kNow, 26 * 3600);
+  EXPECT_FALSE(health.healthy);
+  ASSERT_EQ(health.reasons.size(), 1u);
+  EXPECT_EQ(health.reasons[0], "newest successful backup is 48 h old (limit 26 h)");
+}
+
+TEST(StatusHealth, UnreachableDatabaseIsUnhealthy) {
+  StatusFacts facts;
+  facts.database_error = "cannot connect to postgres@database:5432/immich";
+  const Health health = JudgeHealth(facts, kNow, 26 * 3600);
+  EXPECT_FALSE(health.healthy);
+  EXPECT_EQ(health.reasons, std::vector<std::string>{
+                                "database unreachable: cannot connect to postgres@database:5432/immich"});
+}
+
+TEST(StatusHealth, NoBackupYetAndFailedStorageAreReasons) {
+  StatusFacts facts;
+  facts.database_up = true;
+  facts.storage_ok = {{"backups", false}, {"upload", true}};
+  const Health health = JudgeHealth(facts, kNow, 26 * 3600);
+  EXPECT_EQ(health.reasons, (std::vector<std::string>{"no successful backup yet",
+                                                      "storage check failed for backups"}));
+  EXPECT_EQ(HealthJson(health, facts, kNow),
+            "{\"database\":true,\"reasons\":[\"no successful backup yet\",\"storage check failed for "
+            "backups\"],\"status\":\"unhealthy\"}\n");
+}
+
+TEST(StatusMetrics, RendersExactPrometheusText) {
+  StatusFacts facts = GoodFacts();
+  facts.runs[{"TagCleanup", "failed"}] = 1;
+  const std::string text = RenderMetrics(facts);
+  EXPECT_NE(text.find("# TYPE immich_maint_up gauge\nimmich_maint_up 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("immich_maint_last_backup_success_timestamp_seconds 1795306400\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("immich_maint_last_backup_duration_seconds 12.5\n"), std::string::npos);
+  EXPECT_NE(text.find("immich_maint_last_backup_size_bytes 123456789\n"), std::string::npos);
+  EXPECT_NE(text.find("immich_maint_runs{job=\"TagCleanup\",status=\"failed\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE immich_maint_backup_failures_total counter\nimmich_maint_backup_failures_total 0\n"),
+            std::string::npos);
+}
+
+TEST(StatusMetrics, DatabaseDownStillRendersUp) {
+  const std::string text = RenderMetrics(StatusFacts{});
+  EXPECT_NE(text.find("immich_maint_database_up 0\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("last_backup"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace immich_maint::sidecar
