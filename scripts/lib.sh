@@ -1,19 +1,28 @@
 # Shared shell helpers for scripts/build, scripts/test and scripts/demo (sourced, not run).
 # Everything here runs as root on Debian 12; test clusters run as the postgres user.
 
-PG_MAJOR=15
+PG_MAJOR=${PG_MAJOR:-15}
 PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
-PACKAGES=(cmake g++ make pkg-config git gzip pigz python3 nodejs
-          postgresql-$PG_MAJOR postgresql-client-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
-          postgresql-$PG_MAJOR-cron libpq-dev zlib1g-dev libgtest-dev libisal-dev libcctz-dev
-          libcli11-dev nlohmann-json3-dev libcpp-httplib-dev curl util-linux procps iproute2 python3-prometheus-client)
+# What each part needs to build, and what the tests and the demo need besides.
+PACKAGES_EXTENSION=(make g++ postgresql-server-dev-$PG_MAJOR libcctz-dev)
+PACKAGES_SIDECAR=(cmake g++ make pkg-config libpq-dev zlib1g-dev libisal-dev libcctz-dev
+                  libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libssl-dev)
+PACKAGES_TEST=(git gzip pigz python3 nodejs libgtest-dev postgresql-$PG_MAJOR
+               postgresql-client-$PG_MAJOR postgresql-$PG_MAJOR-cron curl util-linux procps
+               iproute2 python3-prometheus-client python3-yaml docker-compose)
+PACKAGES=("${PACKAGES_EXTENSION[@]}" "${PACKAGES_SIDECAR[@]}" "${PACKAGES_TEST[@]}")
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-# Installs whichever of PACKAGES is missing (apt-get update once, only when needed).
-ensure_packages() {
+# Installs whichever of PACKAGES (and the extra names given) is missing: apt-get update once,
+# only when something is missing.
+ensure_packages() { install_missing "${PACKAGES[@]}" "$@"; }
+# ensure_packages_of ARRAY_NAME: the same for one of the PACKAGES_* lists.
+ensure_packages_of() { local -n list=$1; install_missing "${list[@]}"; }
+
+install_missing() {
   local missing=() pkg
-  for pkg in "${PACKAGES[@]}" "$@"; do
+  for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

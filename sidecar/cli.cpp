@@ -24,6 +24,7 @@ void BuildApp(CLI::App& app) {
   app.set_version_flag("--version", "immich-maintd " IMMICH_MAINT_VERSION);
   app.require_subcommand(1);
   AddBackupCommand(app);
+  AddHealthCommand(app);
   AddListCommand(app);
   AddServeCommand(app);
 }

@@ -11,5 +11,6 @@ namespace immich_maint::sidecar {
 void AddListCommand(CLI::App& app);
 void AddBackupCommand(CLI::App& app);
 void AddServeCommand(CLI::App& app);
+void AddHealthCommand(CLI::App& app);
 
 }  // namespace immich_maint::sidecar
