@@ -97,11 +97,9 @@ TEST(Cli, UnknownCommandIsAUsageError) {
   const auto r = RunCommand(kMaintd + " frobnicate");
   EXPECT_EQ(r.status, 2);
   // the list grows with every command; its shape and a few members are what matter
-  EXPECT_EQ(r.err.rfind("ERROR: unknown command: frobnicate
-HINT: Valid commands: backup, ", 0), 0u) << r.err;
+  EXPECT_EQ(r.err.rfind("ERROR: unknown command: frobnicate\nHINT: Valid commands: backup, ", 0), 0u) << r.err;
   EXPECT_NE(r.err.find(", list, "), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find(". Run with --help for more.
-"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(". Run with --help for more.\n"), std::string::npos) << r.err;
 }
 
 }  // namespace
