@@ -256,3 +256,103 @@ END
 $$;
 COMMENT ON FUNCTION immich_backups() IS
   'The backup files the sidecar last saw, newest first: name, size, time, kind, Immich and PostgreSQL versions, and compatibility with the running Immich version (ok, other-version, unknown)';
+
+-- ---------------------------------------------------------------------------------------------
+-- Scheduler: immich_schedule, immich_cron_next, the scheduler step, launcher wake-ups, status
+-- ---------------------------------------------------------------------------------------------
+
+ALTER TABLE immich_maint.job_run ADD COLUMN due_at timestamptz;
+COMMENT ON COLUMN immich_maint.job_run.due_at IS
+  'For a scheduled run, the due time it was queued for (queued_at - due_at is how late it started); NULL for manual runs';
+
+-- next_run follows cron and enabled whoever writes the row, and a cron the parser refuses is
+-- refused here too.
+CREATE FUNCTION immich_maint.schedule_next_run() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'immich_maint_schedule_next_run' LANGUAGE C;
+CREATE TRIGGER schedule_next_run BEFORE INSERT OR UPDATE OF cron, enabled ON immich_maint.schedule
+  FOR EACH ROW EXECUTE FUNCTION immich_maint.schedule_next_run();
+
+-- Wakes the launcher when the transaction commits: schedules changed, or a database job queued.
+CREATE FUNCTION immich_maint.wake_launcher() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'immich_maint_wake_launcher' LANGUAGE C;
+CREATE TRIGGER schedule_wake_launcher
+  AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON immich_maint.schedule
+  FOR EACH STATEMENT EXECUTE FUNCTION immich_maint.wake_launcher();
+CREATE TRIGGER job_run_wake_launcher AFTER INSERT ON immich_maint.job_run
+  FOR EACH ROW WHEN (NEW.runner = 'database') EXECUTE FUNCTION immich_maint.wake_launcher();
+
+CREATE FUNCTION immich_schedule(job text, cron text, enabled boolean DEFAULT true,
+                                catch_up boolean DEFAULT NULL) RETURNS void
+  AS 'MODULE_PATHNAME', 'immich_schedule' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION immich_schedule(text, text, boolean, boolean) IS
+  'Set a job''s schedule (pg_cron syntax, in the time zone of immich_maint.timezone) and whether it runs; catch_up NULL keeps the current setting. An invalid schedule is refused (22023). superuser or immich_maint_admin only';
+
+CREATE FUNCTION immich_cron_next(expr text, after timestamptz DEFAULT now(), n integer DEFAULT 1)
+  RETURNS SETOF timestamptz
+  AS 'MODULE_PATHNAME', 'immich_cron_next' LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION immich_cron_next(text, timestamptz, integer) IS
+  'The next n (1-1000) fire times of a schedule after a time, in the time zone of immich_maint.timezone: check a schedule before saving it. None for @reboot';
+
+CREATE FUNCTION immich_maint.scheduler_tick(now timestamptz, started timestamptz,
+    OUT job text, OUT run_id bigint, OUT trigger text, OUT due timestamptz)
+  RETURNS SETOF record
+  AS 'MODULE_PATHNAME', 'immich_maint_scheduler_tick'
+  LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION immich_maint.scheduler_tick(timestamptz, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION immich_maint.scheduler_tick(timestamptz, timestamptz) TO immich_maint_admin;
+
+CREATE FUNCTION immich_maint.run_scheduler_tick(now timestamptz,
+                                                scheduler_started timestamptz DEFAULT NULL)
+  RETURNS TABLE (job text, run_id bigint, trigger text, due timestamptz)
+  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  PERFORM immich_maint.require_admin('run the immich_maint scheduler');
+  RETURN QUERY SELECT * FROM immich_maint.scheduler_tick(now, scheduler_started);
+END
+$$;
+COMMENT ON FUNCTION immich_maint.run_scheduler_tick(timestamptz, timestamptz) IS
+  'One scheduler step at a given time, as the launcher does it: queue a run for every enabled schedule due at now (trigger schedule; catch-up for a due time before scheduler_started when catch_up is on; reboot once per start for @reboot), then move next_run and last_run on. Due times before scheduler_started were missed; NULL means none were. superuser or immich_maint_admin only';
+
+CREATE FUNCTION immich_maint.launcher_state(OUT pid integer, OUT scheduling_since timestamptz)
+  AS 'MODULE_PATHNAME', 'immich_maint_launcher_state' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION immich_maint.launcher_state() IS
+  'The launcher serving this database: its pid and when it began scheduling; NULLs when none does';
+
+CREATE VIEW immich_maint.status AS
+  SELECT j.name AS job, j.runner, s.cron, coalesce(s.enabled, false) AS enabled, s.catch_up,
+         s.next_run, s.last_run AS last_due,
+         r.id AS last_run_id, r.trigger AS last_trigger, r.status AS last_status,
+         r.queued_at AS last_queued, r.finished_at AS last_finished, r.error AS last_error,
+         l.pid AS launcher_pid, l.scheduling_since AS launcher_since,
+         CASE WHEN k.pid IS NULL THEN 'free' WHEN k.pid = l.pid THEN 'launcher' ELSE 'other' END
+           AS backup_lock,
+         k.pid AS backup_lock_pid,
+         h.heartbeat_at AS sidecar_heartbeat
+  FROM immich_maint.job j
+  LEFT JOIN immich_maint.schedule s ON s.job = j.name
+  LEFT JOIN LATERAL (
+    SELECT r.id, r.trigger, r.status, r.queued_at, r.finished_at, r.error
+    FROM immich_maint.job_run r WHERE r.job = j.name ORDER BY r.id DESC LIMIT 1) r ON true
+  CROSS JOIN immich_maint.launcher_state() l
+  LEFT JOIN LATERAL (
+    SELECT lk.pid FROM pg_catalog.pg_locks lk
+    WHERE lk.locktype = 'advisory' AND lk.classid = 0 AND lk.objid = 42 AND lk.objsubid = 1
+      AND lk.granted
+      AND lk.database = (SELECT d.oid FROM pg_catalog.pg_database d
+                         WHERE d.datname = pg_catalog.current_database())
+    LIMIT 1) k ON true
+  CROSS JOIN (SELECT max(hr.heartbeat_at) AS heartbeat_at
+              FROM immich_maint.job_run hr WHERE hr.runner = 'sidecar') h;
+COMMENT ON VIEW immich_maint.status IS
+  'One row per job: schedule, next due time, last run (status, finish, error); and for all: the launcher serving this database (pid, NULL when none), who holds Immich''s backup lock 42 (launcher, other or free, with its pid), the last sidecar heartbeat';
+
+-- Everyone may read the status view (it holds no secrets); the tables stay admin-only.
+GRANT USAGE ON SCHEMA immich_maint TO PUBLIC;
+GRANT SELECT ON immich_maint.status TO PUBLIC;
+-- Admins edit schedules through immich_schedule or directly; the trigger validates either way.
+GRANT INSERT (job, cron, enabled, catch_up, params),
+      UPDATE (cron, enabled, catch_up, params, updated_at) ON immich_maint.schedule
+  TO immich_maint_admin;
+
+-- next_run for the seeded schedules (and a wake-up for a launcher waiting for this extension).
+UPDATE immich_maint.schedule SET cron = cron;

@@ -144,9 +144,12 @@ void SaveStep(const char* job, const PlannedStep& step) {
 
 void StepRow(const DueRow& row, const TickClock& clock, MemoryContext caller, TickResult* result) {
   const PlannedStep step = PlanRow(row, clock);
-  if (!step.valid) {
+  if (!step.valid) {  // saved by an older version with looser rules: left without a next_run
     ereport(WARNING, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                      errmsg("skipping the schedule of %s: invalid schedule: %s", row.job, row.cron)));
+                      errmsg("skipping the schedule of %s: invalid schedule: %s", row.job, row.cron),
+                      errhint("Set a valid schedule with immich_schedule().")));
+    SaveStep(row.job, PlannedStep{false, false, core::RunTrigger::kSchedule, 0, false, 0,
+                                  row.has_last, row.last});
     return;
   }
   if (step.fire) {

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 
@@ -45,8 +46,12 @@ std::string ImmichVersion(PgConnection& conn, const std::string& override_versio
         "SELECT version FROM version_history ORDER BY \"createdAt\" DESC, id DESC LIMIT 1");
     if (version && !version->empty()) return *version;
   }
+  // Immich's .env sets IMMICH_VERSION to an image tag ("release", "v2.5.0"): only a version is
+  // usable in a file name.
   const char* env = std::getenv("IMMICH_VERSION");
-  if (env != nullptr && *env != '\0') return env;
+  const std::string tag = env == nullptr ? "" : env;
+  const std::size_t digit = tag.rfind('v', 0) == 0 ? 1 : 0;
+  if (tag.size() > digit && std::isdigit(static_cast<unsigned char>(tag[digit]))) return tag;
   return "0.0.0";
 }
 

@@ -20,7 +20,8 @@ int SupportedServerMajor(const std::string& server_version);
 std::string ClientBinary(const std::string& tool, int major, const std::string& bin_dir);
 
 // The running Immich version: override if given, else the newest version_history row, else
-// the IMMICH_VERSION environment variable, else "0.0.0" (a database Immich never migrated).
+// the IMMICH_VERSION environment variable when it holds a version (not a tag like "release"),
+// else "0.0.0" (a database Immich never migrated).
 std::string ImmichVersion(PgConnection& conn, const std::string& override_version);
 
 // Throws kNotMounted when <folder>/.immich is missing although Immich's system-flags say the
