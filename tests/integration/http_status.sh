@@ -47,7 +47,7 @@ print("metrics ok:", len(samples), "samples")
 PY
 
 echo "--- a stale backup: 503 with its age"
-sql "UPDATE immich_maint.job_run SET started_at = now() - interval '3 days', finished_at = now() - interval '3 days'"
+sql "UPDATE immich_maint.job_run SET started_at = now() - interval '3 days 10 minutes', finished_at = now() - interval '3 days 10 minutes'"
 assert_eq "$(curl -s -o "$TEST_TMP/h.json" -w '%{http_code}' "http://$addr/healthz")" 503
 assert_contains "$(cat "$TEST_TMP/h.json")" '"reasons":["newest successful backup is 72 h old (limit 26 h)"]'
 
