@@ -7,15 +7,12 @@ namespace immich_maint::core {
 
 const std::vector<PathColumn>& ReferencedPathColumns() {
   static const std::vector<PathColumn> kColumns = {
-      {"asset", "originalPath"},      {"asset_file", "path"},
-      {"user", "profileImagePath"},   {"person", "thumbnailPath"},
-      {"asset", "sidecarPath"},       {"asset", "encodedVideoPath"},
-      {"asset", "thumbnailPath"},     {"asset", "previewPath"},
-      {"assets", "originalPath"},     {"assets", "sidecarPath"},
-      {"assets", "encodedVideoPath"}, {"assets", "resizePath"},
-      {"assets", "webpPath"},         {"assets", "thumbnailPath"},
-      {"assets", "previewPath"},      {"asset_files", "path"},
-      {"users", "profileImagePath"},
+      {"asset", "originalPath"},   {"asset_file", "path"},         {"user", "profileImagePath"},
+      {"person", "thumbnailPath"}, {"asset", "sidecarPath"},       {"asset", "encodedVideoPath"},
+      {"asset", "thumbnailPath"},  {"asset", "previewPath"},       {"assets", "originalPath"},
+      {"assets", "sidecarPath"},   {"assets", "encodedVideoPath"}, {"assets", "resizePath"},
+      {"assets", "webpPath"},      {"assets", "thumbnailPath"},    {"assets", "previewPath"},
+      {"asset_files", "path"},     {"users", "profileImagePath"},
   };
   return kColumns;
 }
@@ -49,7 +46,8 @@ std::optional<std::string> RelativeUnderPrefix(std::string_view path, std::strin
   if (path.substr(0, prefix.size()) != prefix) return std::nullopt;
   if (!root && (path.size() <= prefix.size() || path[prefix.size()] != '/')) return std::nullopt;
   std::string relative;
-  if (!AppendNormalised(path.substr(prefix.size()), relative) || relative.empty()) return std::nullopt;
+  if (!AppendNormalised(path.substr(prefix.size()), relative) || relative.empty())
+    return std::nullopt;
   return relative;
 }
 
@@ -88,7 +86,8 @@ std::optional<std::string> DetectDbMediaPrefix(const std::vector<std::string>& s
       const auto relative = RelativeUnderPrefix(path, candidate);
       if (relative && !FolderOfRelative(*relative).empty()) ++votes;
     }
-    if (votes > best_votes) best = std::string(WithoutTrailingSlashes(candidate)), best_votes = votes;
+    if (votes > best_votes)
+      best = std::string(WithoutTrailingSlashes(candidate)), best_votes = votes;
   }
   return best;
 }

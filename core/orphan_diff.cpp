@@ -36,10 +36,11 @@ void PathSet::Seal() {
 }
 
 std::size_t PathSet::Find(std::string_view path) const {
-  const auto it = std::lower_bound(entries_.begin(), entries_.end(), path, [](const Entry& e, std::string_view p) {
-    return std::string_view(e.data, e.length) < p;
-  });
-  if (it == entries_.end() || std::string_view(it->data, it->length) != path) return entries_.size();
+  const auto it = std::lower_bound(
+      entries_.begin(), entries_.end(), path,
+      [](const Entry& e, std::string_view p) { return std::string_view(e.data, e.length) < p; });
+  if (it == entries_.end() || std::string_view(it->data, it->length) != path)
+    return entries_.size();
   return static_cast<std::size_t>(it - entries_.begin());
 }
 

@@ -17,7 +17,9 @@ class PathSet {
   void Add(std::string_view path);  // before Seal only
   void Seal();                      // sorts and drops duplicates
   std::size_t size() const { return entries_.size(); }
-  std::string_view at(std::size_t index) const { return {entries_[index].data, entries_[index].length}; }
+  std::string_view at(std::size_t index) const {
+    return {entries_[index].data, entries_[index].length};
+  }
   bool seen(std::size_t index) const { return seen_[index]; }
   // Marks the path as seen on disk; false when the set does not hold it.
   bool MarkSeen(std::string_view path);

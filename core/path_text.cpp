@@ -21,13 +21,20 @@ std::size_t ValidSequenceLength(std::string_view text, std::size_t i) {
   if (byte < 0x80) return 1;
   std::size_t length = 0;
   unsigned char low = 0x80, high = 0xbf;  // allowed range of the second byte
-  if (byte >= 0xc2 && byte <= 0xdf) length = 2;
-  else if (byte == 0xe0) length = 3, low = 0xa0;
-  else if (byte == 0xed) length = 3, high = 0x9f;  // no surrogates
-  else if (byte >= 0xe1 && byte <= 0xef) length = 3;
-  else if (byte == 0xf0) length = 4, low = 0x90;
-  else if (byte == 0xf4) length = 4, high = 0x8f;  // nothing above U+10FFFF
-  else if (byte >= 0xf1 && byte <= 0xf3) length = 4;
+  if (byte >= 0xc2 && byte <= 0xdf)
+    length = 2;
+  else if (byte == 0xe0)
+    length = 3, low = 0xa0;
+  else if (byte == 0xed)
+    length = 3, high = 0x9f;  // no surrogates
+  else if (byte >= 0xe1 && byte <= 0xef)
+    length = 3;
+  else if (byte == 0xf0)
+    length = 4, low = 0x90;
+  else if (byte == 0xf4)
+    length = 4, high = 0x8f;  // nothing above U+10FFFF
+  else if (byte >= 0xf1 && byte <= 0xf3)
+    length = 4;
   if (length == 0 || i + length > text.size()) return 0;
   const auto second = static_cast<unsigned char>(text[i + 1]);
   if (second < low || second > high) return 0;
@@ -65,13 +72,26 @@ int HexValue(char c) {
 std::size_t DecodeEscape(std::string_view field, std::size_t i, std::string& out) {
   const char c = field[i];
   switch (c) {
-    case 'n': out += '\n'; return 1;
-    case 'r': out += '\r'; return 1;
-    case 't': out += '\t'; return 1;
-    case 'b': out += '\b'; return 1;
-    case 'f': out += '\f'; return 1;
-    case 'v': out += '\v'; return 1;
-    default: break;
+    case 'n':
+      out += '\n';
+      return 1;
+    case 'r':
+      out += '\r';
+      return 1;
+    case 't':
+      out += '\t';
+      return 1;
+    case 'b':
+      out += '\b';
+      return 1;
+    case 'f':
+      out += '\f';
+      return 1;
+    case 'v':
+      out += '\v';
+      return 1;
+    default:
+      break;
   }
   if (c >= '0' && c <= '7') {
     int value = 0;
@@ -86,7 +106,8 @@ std::size_t DecodeEscape(std::string_view field, std::size_t i, std::string& out
   if (c == 'x' && i + 1 < field.size() && HexValue(field[i + 1]) >= 0) {
     int value = HexValue(field[i + 1]);
     std::size_t n = 2;
-    if (i + 2 < field.size() && HexValue(field[i + 2]) >= 0) value = value * 16 + HexValue(field[i + 2]), n = 3;
+    if (i + 2 < field.size() && HexValue(field[i + 2]) >= 0)
+      value = value * 16 + HexValue(field[i + 2]), n = 3;
     out += static_cast<char>(value);
     return n;
   }

@@ -10,7 +10,9 @@
 namespace immich_maint::core {
 namespace {
 
-StepPlan Unchanged(const ScheduleRow& row) { return StepPlan{std::nullopt, {}, row.next_run, row.last_run}; }
+StepPlan Unchanged(const ScheduleRow& row) {
+  return StepPlan{std::nullopt, {}, row.next_run, row.last_run};
+}
 
 StepPlan PlanReboot(const ScheduleRow& row, const StepClock& clock) {
   StepPlan plan{std::nullopt, {}, std::nullopt, row.last_run};
@@ -24,16 +26,14 @@ StepPlan PlanReboot(const ScheduleRow& row, const StepClock& clock) {
 // An instant after the previous due time and before next_run, as OwedRun's last_handled: for
 // an interval schedule exactly one interval back, so the due times stay on next_run's grid.
 Instant HandledBefore(const CronSchedule& schedule, const ScheduleRow& row) {
-  const std::chrono::seconds step(schedule.kind == ScheduleKind::kInterval
-                                      ? schedule.interval_seconds
-                                      : 1);
+  const std::chrono::seconds step(
+      schedule.kind == ScheduleKind::kInterval ? schedule.interval_seconds : 1);
   const Instant before = *row.next_run - step;
   return row.last_run ? std::max(before, *row.last_run) : before;
 }
 
 std::optional<RunTrigger> DueTrigger(const CronSchedule& schedule, const TimeZone& zone,
-                                     const ScheduleRow& row, const StepClock& clock,
-                                     Instant* due) {
+                                     const ScheduleRow& row, const StepClock& clock, Instant* due) {
   if (!clock.started || *row.next_run >= *clock.started) {
     *due = *row.next_run;
     return RunTrigger::kSchedule;
@@ -62,7 +62,8 @@ const char* RunTriggerName(RunTrigger trigger) {
 StepPlan PlanScheduleStep(const CronSchedule& schedule, const TimeZone& zone,
                           const ScheduleRow& row, const StepClock& clock) {
   if (FiresAtStartup(schedule)) return PlanReboot(row, clock);
-  if (!row.next_run) return StepPlan{std::nullopt, {}, NextFire(schedule, zone, clock.now), row.last_run};
+  if (!row.next_run)
+    return StepPlan{std::nullopt, {}, NextFire(schedule, zone, clock.now), row.last_run};
   if (*row.next_run > clock.now) return Unchanged(row);
   StepPlan plan{std::nullopt, {}, NextFire(schedule, zone, clock.now), row.last_run};
   Instant due{};

@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/path_text.h"
+
 namespace immich_maint::core {
 
 const std::vector<StorageFolderSpec>& StorageFolders() {
@@ -32,11 +34,16 @@ bool CountsAsFolderEntry(std::string_view name) {
 
 const char* FolderStatusName(FolderStatus status) {
   switch (status) {
-    case FolderStatus::kOk: return "ok";
-    case FolderStatus::kMissing: return "missing";
-    case FolderStatus::kNotMounted: return "not_mounted";
-    case FolderStatus::kUnreadable: return "unreadable";
-    case FolderStatus::kNotWritable: return "not_writable";
+    case FolderStatus::kOk:
+      return "ok";
+    case FolderStatus::kMissing:
+      return "missing";
+    case FolderStatus::kNotMounted:
+      return "not_mounted";
+    case FolderStatus::kUnreadable:
+      return "unreadable";
+    case FolderStatus::kNotWritable:
+      return "not_writable";
   }
   return "ok";
 }
@@ -49,13 +56,15 @@ std::string Problem(const FolderObservation& s, const std::string& what, const s
 
 FolderVerdict Verdict(const FolderObservation& s) {
   const std::string marker = s.path + "/.immich";
-  if (!s.exists && s.mount_checked) return {FolderStatus::kNotMounted, false, Problem(s, "is not mounted", marker + " is missing")};
+  if (!s.exists && s.mount_checked)
+    return {FolderStatus::kNotMounted, false, Problem(s, "is not mounted", marker + " is missing")};
   if (!s.exists) return {FolderStatus::kMissing, false, Problem(s, "does not exist", s.path)};
   if (!s.readable) {
     return {FolderStatus::kUnreadable, false,
             Problem(s, "is not readable", s.read_path + ": " + std::strerror(s.read_errno))};
   }
-  if (s.mount_checked && !s.marker) return {FolderStatus::kNotMounted, false, Problem(s, "is not mounted", marker + " is missing")};
+  if (s.mount_checked && !s.marker)
+    return {FolderStatus::kNotMounted, false, Problem(s, "is not mounted", marker + " is missing")};
   if (!s.writable) {
     return {FolderStatus::kNotWritable, false,
             Problem(s, "is not writable", s.write_path + ": " + std::strerror(s.write_errno))};
@@ -67,6 +76,7 @@ FolderVerdict Verdict(const FolderObservation& s) {
 
 FolderVerdict JudgeFolder(const FolderObservation& seen) {
   FolderVerdict verdict = Verdict(seen);
+  verdict.problem = EscapeInvalidUtf8(verdict.problem);  // it goes into JSON and SQL text
   const StorageFolderSpec* spec = FindStorageFolder(seen.folder);
   const bool failing = verdict.status == FolderStatus::kNotMounted ||
                        verdict.status == FolderStatus::kUnreadable ||
@@ -79,14 +89,15 @@ namespace {
 
 Error FolderError(const FolderObservation& s, const FolderVerdict& v) {
   if (v.status == FolderStatus::kNotMounted) {
-    return MakeError(ErrorCode::kNotMounted, v.problem,
-                     "Immich saw this folder mounted before (system-flags.mountChecks." + s.folder + ").",
-                     "Mount the volume that holds " + s.path + " and try again.");
+    return MakeError(
+        ErrorCode::kNotMounted, v.problem,
+        "Immich saw this folder mounted before (system-flags.mountChecks." + s.folder + ").",
+        "Mount the volume that holds " + EscapeInvalidUtf8(s.path) + " and try again.");
   }
   const int error_number = v.status == FolderStatus::kUnreadable ? s.read_errno : s.write_errno;
   const bool denied = error_number == EACCES || error_number == EPERM;
   return MakeError(denied ? ErrorCode::kPermissionDenied : ErrorCode::kIoError, v.problem, {},
-                   "Immich's server needs to read and write " + s.path +
+                   "Immich's server needs to read and write " + EscapeInvalidUtf8(s.path) +
                        "; fix its owner, permissions or mount options.");
 }
 
@@ -106,7 +117,8 @@ std::optional<Error> StorageCheckError(const std::vector<FolderObservation>& see
               FolderStatusName(verdicts[i].status) + ")";
   }
   if (first && !others.empty()) {
-    first->detail += (first->detail.empty() ? "" : " ") + std::string("Also failing: ") + others + ".";
+    first->detail +=
+        (first->detail.empty() ? "" : " ") + std::string("Also failing: ") + others + ".";
   }
   return first;
 }

@@ -33,17 +33,17 @@ const char* FolderStatusName(FolderStatus status);  // "ok", "missing", "not_mou
 
 // What the sidecar saw in one folder. Errors are errno values (0: none).
 struct FolderObservation {
-  std::string folder;           // one of the six names
-  std::string path;             // <media>/<folder>
-  bool exists = false;          // a folder (symlinks followed, as Immich does)
-  bool mount_checked = false;   // system-flags.mountChecks.<folder> is true
-  bool marker = false;          // <path>/.immich exists
-  bool readable = false;        // listed, and the marker (when present) read
+  std::string folder;          // one of the six names
+  std::string path;            // <media>/<folder>
+  bool exists = false;         // a folder (symlinks followed, as Immich does)
+  bool mount_checked = false;  // system-flags.mountChecks.<folder> is true
+  bool marker = false;         // <path>/.immich exists
+  bool readable = false;       // listed, and the marker (when present) read
   int read_errno = 0;
-  std::string read_path;        // what could not be read
-  bool writable = false;        // marker rewritten (when present) and a new file created
+  std::string read_path;  // what could not be read
+  bool writable = false;  // marker rewritten (when present) and a new file created
   int write_errno = 0;
-  std::string write_path;       // what could not be written
+  std::string write_path;  // what could not be written
 };
 
 struct FolderVerdict {

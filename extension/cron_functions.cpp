@@ -60,8 +60,10 @@ extern "C" Datum immich_cron_next(PG_FUNCTION_ARGS) {
   }
   FuncCallContext* srf = SRF_PERCALL_SETUP();
   if (srf->call_cntr < srf->max_calls) {
-    const auto* times = static_cast<const TimestampTz*>(srf->user_fctx);
-    SRF_RETURN_NEXT(srf, TimestampTzGetDatum(times[srf->call_cntr]));
+    // SRF_RETURN_NEXT counts up before it evaluates its argument: take the value first
+    const Datum next =
+        TimestampTzGetDatum(static_cast<const TimestampTz*>(srf->user_fctx)[srf->call_cntr]);
+    SRF_RETURN_NEXT(srf, next);
   }
   SRF_RETURN_DONE(srf);
 }

@@ -47,7 +47,8 @@ pid_t StartJobWorker(int64 run_id) {
   worker.bgw_restart_time = BGW_NEVER_RESTART;
   strlcpy(worker.bgw_library_name, "immich_maint", BGW_MAXLEN);
   strlcpy(worker.bgw_function_name, "immich_maint_job_main", BGW_MAXLEN);
-  snprintf(worker.bgw_name, BGW_MAXLEN, "immich_maint job (run %lld)", static_cast<long long>(run_id));
+  snprintf(worker.bgw_name, BGW_MAXLEN, "immich_maint job (run %lld)",
+           static_cast<long long>(run_id));
   strlcpy(worker.bgw_type, "immich_maint job", BGW_MAXLEN);
   const JobWorkerArgs args{MyDatabaseId, run_id};
   memcpy(worker.bgw_extra, &args, sizeof(args));
@@ -83,7 +84,8 @@ int DispatchDatabaseRuns(bool* out_of_workers) {
   int started = 0;
   for (uint64 i = 0; i < count; ++i) {
     bool is_null = false;
-    const int64 run_id = DatumGetInt64(SPI_getbinval(queued->vals[i], queued->tupdesc, 1, &is_null));
+    const int64 run_id =
+        DatumGetInt64(SPI_getbinval(queued->vals[i], queued->tupdesc, 1, &is_null));
     const pid_t pid = StartJobWorker(run_id);
     if (pid == 0) {
       *out_of_workers = true;
@@ -117,9 +119,10 @@ bool ClaimRun(int64 run_id, DbJobRun* run) {
   BeginWork();
   Oid types[1] = {INT8OID};
   Datum values[1] = {Int64GetDatum(run_id)};
-  SPI_execute_with_args("SELECT job, params::text, status, worker FROM immich_maint.job_run "
-                        "WHERE id = $1 FOR UPDATE",
-                        1, types, values, nullptr, false, 1);
+  SPI_execute_with_args(
+      "SELECT job, params::text, status, worker FROM immich_maint.job_run "
+      "WHERE id = $1 FOR UPDATE",
+      1, types, values, nullptr, false, 1);
   bool ours = false;
   if (SPI_processed == 1) {
     HeapTuple row = SPI_tuptable->vals[0];
@@ -191,7 +194,8 @@ extern "C" void immich_maint_job_main(Datum arg) {
   if (!pg::ClaimRun(args.run_id, &run)) proc_exit(0);
   pgstat_report_activity(STATE_RUNNING, psprintf("immich_maint: %s (run %lld)", run.job,
                                                  static_cast<long long>(run.run_id)));
-  auto* outcome = static_cast<pg::RunOutcome*>(MemoryContextAllocZero(TopMemoryContext, sizeof(pg::RunOutcome)));
+  auto* outcome = static_cast<pg::RunOutcome*>(
+      MemoryContextAllocZero(TopMemoryContext, sizeof(pg::RunOutcome)));
   const pg::DbJobBody body = pg::FindDbJobBody(run.job);
   if (body == nullptr) {
     outcome->error = psprintf("not implemented yet: %s", run.job);

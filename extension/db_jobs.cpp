@@ -2,9 +2,19 @@
 // core/job_catalog.cpp has a line here; a nullptr body is a job not implemented yet.
 #include "extension/db_jobs.h"
 
+#include "extension/db_job_bodies.h"
+
 namespace immich_maint::pg {
 
 namespace {
+
+// Every job below is SQL (immich_maint.run_database_job and immich_maint.job_steps in the
+// install script). The procedure records the run's status, result and error itself, so the
+// run is no longer 'running' when this returns and the worker's outcome update is a no-op.
+char* RunSqlBody(const DbJobRun& run) {
+  RunDatabaseJob(run.run_id);
+  return nullptr;
+}
 
 struct DbJob {
   const char* name;
@@ -13,16 +23,11 @@ struct DbJob {
 
 // Add a job's body by replacing its nullptr with the function.
 constexpr DbJob kDbJobs[] = {
-    {"AuditTableCleanup", nullptr},
-    {"AuditLogCleanup", nullptr},
-    {"SessionCleanup", nullptr},
-    {"TagCleanup", nullptr},
-    {"PersonCleanup", nullptr},
-    {"MemoryCleanup", nullptr},
-    {"MemoryGenerate", nullptr},
-    {"NotificationsCleanup", nullptr},
-    {"UserDeleteCheck", nullptr},
-    {"AssetDeleteCheck", nullptr},
+    {"AuditTableCleanup", RunSqlBody}, {"AuditLogCleanup", RunSqlBody},
+    {"SessionCleanup", RunSqlBody},    {"TagCleanup", RunSqlBody},
+    {"PersonCleanup", RunSqlBody},     {"MemoryCleanup", RunSqlBody},
+    {"MemoryGenerate", RunSqlBody},    {"NotificationsCleanup", RunSqlBody},
+    {"UserDeleteCheck", RunSqlBody},   {"AssetDeleteCheck", RunSqlBody},
 };
 
 }  // namespace

@@ -30,6 +30,7 @@ struct EnqueueSlot {
   char requested_by[NAMEDATALEN];
   int64 run_id;           // 0 until the worker succeeds
   char error[256];
+  char params[FLEXIBLE_ARRAY_MEMBER];  // JSON object, or "" for the schedule's params alone
 };
 
 void CopyField(char* out, std::size_t size, const char* text) { strlcpy(out, text, size); }
@@ -57,9 +58,17 @@ BackgroundWorkerHandle* StartWorker(dsm_segment* segment) {
 }  // namespace
 
 std::int64_t EnqueueCommitted(const char* job, const char* trigger, const char* requested_by) {
-  dsm_segment* segment = dsm_create(sizeof(EnqueueSlot), 0);
+  return EnqueueCommitted(job, trigger, requested_by, "");
+}
+
+std::int64_t EnqueueCommitted(const char* job, const char* trigger, const char* requested_by,
+                              const char* params) {
+  const Size params_size = strlen(params) + 1;
+  const Size size = offsetof(EnqueueSlot, params) + params_size;
+  dsm_segment* segment = dsm_create(size, 0);
   auto* slot = static_cast<EnqueueSlot*>(dsm_segment_address(segment));
-  memset(slot, 0, sizeof(*slot));
+  memset(slot, 0, size);
+  memcpy(slot->params, params, params_size);
   slot->database = MyDatabaseId;
   CopyField(slot->job, sizeof(slot->job), job);
   CopyField(slot->trigger, sizeof(slot->trigger), trigger);
@@ -85,11 +94,16 @@ int64 InsertRun(const EnqueueSlot& slot) {
   StartTransactionCommand();
   SPI_connect();
   PushActiveSnapshot(GetTransactionSnapshot());
-  Oid types[3] = {TEXTOID, TEXTOID, TEXTOID};
-  Datum values[3] = {CStringGetTextDatum(slot.job), CStringGetTextDatum(slot.trigger),
-                     CStringGetTextDatum(slot.requested_by)};
-  SPI_execute_with_args("SELECT immich_maint.enqueue($1, $2, $3)", 3, types, values, nullptr,
-                        false, 1);
+  Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+  Datum values[4] = {CStringGetTextDatum(slot.job), CStringGetTextDatum(slot.trigger),
+                     CStringGetTextDatum(slot.requested_by), CStringGetTextDatum(slot.params)};
+  if (slot.params[0] == '\0') {
+    SPI_execute_with_args("SELECT immich_maint.enqueue($1, $2, $3)", 3, types, values, nullptr,
+                          false, 1);
+  } else {
+    SPI_execute_with_args("SELECT immich_maint.enqueue($1, $2, $3, $4::jsonb)", 4, types, values,
+                          nullptr, false, 1);
+  }
   bool is_null = true;
   const int64 run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
   SPI_finish();

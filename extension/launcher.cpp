@@ -41,22 +41,22 @@ namespace immich_maint::pg {
 
 namespace {
 
-constexpr long kMaxSleepMs = 60L * 1000;       // backup lock retry, heartbeats, extension check
-constexpr long kBusyRowSleepMs = 1000;         // a due row was locked by another transaction
+constexpr long kMaxSleepMs = 60L * 1000;  // backup lock retry, heartbeats, extension check
+constexpr long kBusyRowSleepMs = 1000;    // a due row was locked by another transaction
 constexpr long kOutOfWorkersSleepMs = 5L * 1000;
-constexpr int kOrphanGraceSeconds = 10;        // a just-started job worker may not show yet
-constexpr int64 kBackupLockKey = 42;           // Immich's DatabaseLock.BackupDatabase
+constexpr int kOrphanGraceSeconds = 10;  // a just-started job worker may not show yet
+constexpr int64 kBackupLockKey = 42;     // Immich's DatabaseLock.BackupDatabase
 
 enum class BackupLock { kNotTried, kHeld, kBusy };
 
 // The launcher's memory between steps. Plain values: nothing here needs a destructor.
 struct LauncherState {
-  bool scheduling;             // the extension exists and immich_maint.enabled is on
-  TimestampTz started;         // when scheduling began: due times before it were missed
+  bool scheduling;      // the extension exists and immich_maint.enabled is on
+  TimestampTz started;  // when scheduling began: due times before it were missed
   BackupLock lock;
   bool said_extension_missing;
   bool said_disabled;
-  bool zone_changed;           // next_run values were computed in another zone
+  bool zone_changed;  // next_run values were computed in another zone
   char zone[128];
 };
 
@@ -68,6 +68,8 @@ void RememberZone() { strlcpy(state.zone, TimezoneSetting(), sizeof(state.zone))
 
 void HandleSignals() {
   if (ProcDiePending) {
+    ProcDiePending = false;  // handled here: ereport would turn it into a FATAL
+    InterruptPending = false;
     ereport(LOG, (errmsg("immich_maint launcher shutting down")));
     proc_exit(1);  // 1, not 0: after pg_terminate_backend the postmaster starts it again
   }
@@ -81,12 +83,12 @@ void HandleSignals() {
 }
 
 void SleepOnLatch(long ms) {
-  (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms,
-                  PG_WAIT_EXTENSION);
+  (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms, PG_WAIT_EXTENSION);
   ResetLatch(MyLatch);
 }
 
-// Milliseconds from `now` until `wake`, at least `floor_ms` when `wake` is not after `now`.
+// Milliseconds until `wake`; kBusyRowSleepMs when a step left something due at its own `now`
+// (a row another transaction held), so such a row is retried without spinning.
 long MillisecondsUntil(TimestampTz now, TimestampTz wake) {
   if (wake <= now) return kBusyRowSleepMs;
   const TimestampTz real_now = GetCurrentTimestamp();
@@ -118,8 +120,9 @@ bool DatabaseExists(const char* name) {
 [[noreturn]] void WaitForDatabase(const char* name) {
   BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
   PublishLauncher(InvalidOid);
-  ereport(LOG, (errmsg("immich_maint launcher: database \"%s\" does not exist; waiting for it", name),
-                errhint("Create the database, or set immich_maint.database and restart the server.")));
+  ereport(LOG,
+          (errmsg("immich_maint launcher: database \"%s\" does not exist; waiting for it", name),
+           errhint("Create the database, or set immich_maint.database and restart the server.")));
   while (!DatabaseExists(name)) {
     HandleSignals();
     SleepOnLatch(kMaxSleepMs);
@@ -146,7 +149,8 @@ void TakeBackupLock() {
   const bool taken =
       DatumGetBool(DirectFunctionCall1(pg_try_advisory_lock_int8, Int64GetDatum(kBackupLockKey)));
   if (taken && state.lock == BackupLock::kBusy) {
-    ereport(LOG, (errmsg("immich_maint launcher: took advisory lock 42; scheduling DatabaseBackup")));
+    ereport(LOG,
+            (errmsg("immich_maint launcher: took advisory lock 42; scheduling DatabaseBackup")));
   }
   if (!taken && state.lock != BackupLock::kBusy) {
     ereport(LOG, (errmsg("immich_maint launcher: another session holds advisory lock 42 (Immich's "
@@ -179,8 +183,9 @@ void BeginScheduling(TimestampTz now) {
   SetLauncherSchedulingSince(now);
   const uint64 failed = FailOrphanedDatabaseRuns("launcher restarted", 0);
   if (failed > 0) {
-    ereport(LOG, (errmsg("immich_maint launcher: marked %llu database run(s) left running as failed",
-                         static_cast<unsigned long long>(failed))));
+    ereport(LOG,
+            (errmsg("immich_maint launcher: marked %llu database run(s) left running as failed",
+                    static_cast<unsigned long long>(failed))));
   }
 }
 
@@ -193,7 +198,9 @@ void RecomputeNextRuns() {
   state.zone_changed = false;
 }
 
-TimestampTz Earliest(TimestampTz a, bool has_b, TimestampTz b) { return has_b ? std::min(a, b) : a; }
+TimestampTz Earliest(TimestampTz a, bool has_b, TimestampTz b) {
+  return has_b ? std::min(a, b) : a;
+}
 
 // One step with the extension present: returns how long to sleep.
 long ScheduleStep(TimestampTz now) {
@@ -218,9 +225,10 @@ long ScheduleStep(TimestampTz now) {
 
 long StepWithoutExtension() {
   if (!state.said_extension_missing) {
-    ereport(LOG, (errmsg("immich_maint launcher: extension immich_maint is not installed in database "
-                         "\"%s\"; waiting for CREATE EXTENSION",
-                         DatabaseSetting())));
+    ereport(LOG,
+            (errmsg("immich_maint launcher: extension immich_maint is not installed in database "
+                    "\"%s\"; waiting for CREATE EXTENSION",
+                    DatabaseSetting())));
     state.said_extension_missing = true;
   }
   StopScheduling();

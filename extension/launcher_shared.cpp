@@ -26,9 +26,9 @@ namespace {
 
 struct LauncherShared {
   slock_t mutex;
-  pid_t pid;                    // 0 when no launcher runs
-  Oid database;                 // InvalidOid while waiting for the database
-  Latch* latch;                 // the launcher's process latch
+  pid_t pid;                     // 0 when no launcher runs
+  Oid database;                  // InvalidOid while waiting for the database
+  Latch* latch;                  // the launcher's process latch
   TimestampTz scheduling_since;  // 0 when not scheduling
   bool connect_may_fail;
 };

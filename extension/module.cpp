@@ -44,8 +44,8 @@ bool CheckTimezone(char** value, void** extra, GucSource source) {
 
 void DefineSettings() {
   DefineCustomStringVariable("immich_maint.database", "Database in which immich_maint runs.",
-                             "The launcher connects to this database.", &database_setting,
-                             "immich", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+                             "The launcher connects to this database.", &database_setting, "immich",
+                             PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
   DefineCustomStringVariable("immich_maint.timezone", "Time zone of cron schedules.", nullptr,
                              &timezone_setting, "GMT", PGC_SIGHUP, 0, CheckTimezone, nullptr,
                              nullptr);
@@ -69,11 +69,10 @@ int SidecarTimeoutSeconds() { return sidecar_timeout_setting; }
 
 extern "C" void _PG_init(void) {
   if (!process_shared_preload_libraries_in_progress) {
-    ereport(ERROR,
-            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-             errmsg("immich_maint must be loaded via shared_preload_libraries"),
-             errhint("Add immich_maint to shared_preload_libraries in postgresql.conf and "
-                     "restart the server.")));
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("immich_maint must be loaded via shared_preload_libraries"),
+                    errhint("Add immich_maint to shared_preload_libraries in postgresql.conf and "
+                            "restart the server.")));
   }
   immich_maint::pg::DefineSettings();
   immich_maint::pg::InstallLauncherSharedHooks();

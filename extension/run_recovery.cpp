@@ -16,20 +16,21 @@ constexpr const char* kFailOrphans =
     "UPDATE immich_maint.job_run r SET status = 'failed', finished_at = pg_catalog.now(), "
     "error = $1 "
     "WHERE r.status = 'running' AND r.runner = 'database' "
-    "AND pg_catalog.coalesce(r.started_at, r.queued_at) <= "
+    "AND coalesce(r.started_at, r.queued_at) <= "
     "    pg_catalog.now() - pg_catalog.make_interval(secs => $2) "
     "AND NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a "
-    "                WHERE a.backend_type = 'immich_maint job' AND 'postgres:' || a.pid = r.worker)";
+    "                WHERE a.backend_type = 'immich_maint job' AND 'postgres:' || a.pid = "
+    "r.worker)";
 
 constexpr const char* kFailSilent =
     "UPDATE immich_maint.job_run SET status = 'failed', finished_at = pg_catalog.now(), "
     "error = 'sidecar stopped responding' "
     "WHERE status = 'running' AND runner = 'sidecar' "
-    "AND pg_catalog.coalesce(heartbeat_at, started_at, queued_at) < "
+    "AND coalesce(heartbeat_at, started_at, queued_at) < "
     "    pg_catalog.now() - pg_catalog.make_interval(secs => $1)";
 
 constexpr const char* kNextSilence =
-    "SELECT pg_catalog.min(pg_catalog.coalesce(heartbeat_at, started_at, queued_at)) "
+    "SELECT pg_catalog.min(coalesce(heartbeat_at, started_at, queued_at)) "
     "       + pg_catalog.make_interval(secs => $1) "
     "FROM immich_maint.job_run WHERE status = 'running' AND runner = 'sidecar'";
 
@@ -51,7 +52,7 @@ uint64 FailSilentSidecarRuns(int timeout_seconds, bool* has_deadline, TimestampT
   SPI_connect();
   SPI_execute_with_args(kFailSilent, 1, types, values, nullptr, false, 0);
   const uint64 failed = SPI_processed;
-  SPI_execute_with_args(kNextSilence, 1, types, values, nullptr, true, 1);
+  SPI_execute_with_args(kNextSilence, 1, types, values, nullptr, false, 1);
   bool is_null = true;
   const Datum next = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
   *has_deadline = !is_null;

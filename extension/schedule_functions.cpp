@@ -34,14 +34,15 @@ namespace {
 void RequireSchedulableJob(const char* job) {
   const bool known = pg::Guard([&] { return core::FindJob(job) != nullptr; });
   if (!known) {
-    char* names = pstrdup(pg::Guard([] { return core::JobNamesList(); }).c_str());
+    char names[1024];  // copied inside the guard: no std::string outlives it
+    pg::Guard([&] { strlcpy(names, core::JobNamesList().c_str(), sizeof(names)); });
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown job: %s", job),
                     errdetail("Valid jobs: %s.", names)));
   }
   if (strcmp(job, "DatabaseRestore") == 0) {
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                    errmsg("job cannot be scheduled: %s", job),
-                    errdetail("A restore replaces the database; it only runs when asked for.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("job cannot be scheduled: %s", job),
+             errdetail("A restore replaces the database; it only runs when asked for.")));
   }
 }
 
@@ -50,17 +51,18 @@ void RequireSchedulableJob(const char* job) {
 void UpsertSchedule(const char* job, Datum cron, bool enabled, std::optional<bool> catch_up) {
   static const char* kUpsert =
       "INSERT INTO immich_maint.schedule AS s (job, cron, enabled, catch_up, params) "
-      "SELECT c.name, $2, $3, pg_catalog.coalesce($4, c.default_catch_up), c.default_params "
+      "SELECT c.name, $2, $3, coalesce($4, c.default_catch_up), c.default_params "
       "FROM immich_maint.job_catalog() c WHERE c.name = $1 "
       "ON CONFLICT (job) DO UPDATE SET cron = excluded.cron, enabled = excluded.enabled, "
-      "catch_up = pg_catalog.coalesce($4, s.catch_up), updated_at = pg_catalog.now()";
+      "catch_up = coalesce($4, s.catch_up), updated_at = pg_catalog.now()";
   Oid types[4] = {TEXTOID, TEXTOID, BOOLOID, BOOLOID};
   Datum values[4] = {CStringGetTextDatum(job), cron, BoolGetDatum(enabled),
                      BoolGetDatum(catch_up.value_or(false))};
   const char nulls[4] = {' ', ' ', ' ', catch_up ? ' ' : 'n'};
   SPI_connect();
   if (SPI_execute_with_args(kUpsert, 4, types, values, nulls, false, 0) != SPI_OK_INSERT) {
-    ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not save the schedule of %s", job)));
+    ereport(ERROR,
+            (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not save the schedule of %s", job)));
   }
   SPI_finish();
 }

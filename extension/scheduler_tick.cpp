@@ -69,7 +69,8 @@ PlannedStep PlanRow(const DueRow& row, const TickClock& clock) {
   const bool may_run = clock.backups_allowed || strcmp(row.job, "DatabaseBackup") != 0;
   return Guard([&] {
     const core::Result<core::CronSchedule> schedule = core::ParseCronSchedule(row.cron);
-    if (!schedule) return PlannedStep{false, false, core::RunTrigger::kSchedule, 0, false, 0, false, 0};
+    if (!schedule)
+      return PlannedStep{false, false, core::RunTrigger::kSchedule, 0, false, 0, false, 0};
     const core::ScheduleRow state{row.catch_up, OptionalInstant(row.has_next, row.next),
                                   OptionalInstant(row.has_last, row.last)};
     const core::StepClock step_clock{InstantFromTimestamp(clock.now),
@@ -142,12 +143,18 @@ void SaveStep(const char* job, const PlannedStep& step) {
       values, nulls, false, 0);
 }
 
+bool Changed(const DueRow& row, const PlannedStep& step) {
+  return step.has_next != row.has_next || (step.has_next && step.next != row.next) ||
+         step.has_last != row.has_last || (step.has_last && step.last != row.last);
+}
+
 void StepRow(const DueRow& row, const TickClock& clock, MemoryContext caller, TickResult* result) {
   const PlannedStep step = PlanRow(row, clock);
   if (!step.valid) {  // saved by an older version with looser rules: left without a next_run
-    ereport(WARNING, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                      errmsg("skipping the schedule of %s: invalid schedule: %s", row.job, row.cron),
-                      errhint("Set a valid schedule with immich_schedule().")));
+    ereport(WARNING,
+            (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+             errmsg("skipping the schedule of %s: invalid schedule: %s", row.job, row.cron),
+             errhint("Set a valid schedule with immich_schedule().")));
     SaveStep(row.job, PlannedStep{false, false, core::RunTrigger::kSchedule, 0, false, 0,
                                   row.has_last, row.last});
     return;
@@ -158,11 +165,11 @@ void StepRow(const DueRow& row, const TickClock& clock, MemoryContext caller, Ti
     result->runs[result->run_count++] =
         TickRun{MemoryContextStrdup(caller, row.job), run_id, trigger, step.due};
   }
-  SaveStep(row.job, step);
+  if (Changed(row, step)) SaveStep(row.job, step);
 }
 
 void FindNextDue(TickResult* result) {
-  SPI_execute("SELECT min(next_run) FROM immich_maint.schedule WHERE enabled", true, 1);
+  SPI_execute("SELECT min(next_run) FROM immich_maint.schedule WHERE enabled", false, 1);
   bool is_null = true;
   const Datum next = ColumnOrNull(1, &is_null);
   result->has_next_due = !is_null;
@@ -176,8 +183,9 @@ TickResult RunSchedulerTick(const TickClock& clock) {
   SPI_connect();
   uint64 count = 0;
   DueRow* rows = SelectDueRows(clock.now, &count);
-  TickResult result{0, static_cast<TickRun*>(MemoryContextAllocZero(caller, sizeof(TickRun) * (count + 1))),
-                    false, 0};
+  TickResult result{
+      0, static_cast<TickRun*>(MemoryContextAllocZero(caller, sizeof(TickRun) * (count + 1))),
+      false, 0};
   for (uint64 i = 0; i < count; ++i) StepRow(rows[i], clock, caller, &result);
   FindNextDue(&result);
   SPI_finish();
@@ -201,9 +209,10 @@ extern "C" Datum immich_maint_scheduler_tick(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0)) {
     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("now must not be NULL")));
   }
-  pg::TickClock clock{pg::FiniteTimestamp(PG_GETARG_TIMESTAMPTZ(0), "now"), !PG_ARGISNULL(1),
-                      PG_ARGISNULL(1) ? 0 : pg::FiniteTimestamp(PG_GETARG_TIMESTAMPTZ(1), "started"),
-                      pg::BackupLockAvailable()};
+  pg::TickClock clock{
+      pg::FiniteTimestamp(PG_GETARG_TIMESTAMPTZ(0), "now"), !PG_ARGISNULL(1),
+      PG_ARGISNULL(1) ? 0 : pg::FiniteTimestamp(PG_GETARG_TIMESTAMPTZ(1), "started"),
+      pg::BackupLockAvailable()};
   auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   InitMaterializedSRF(fcinfo, 0);
   const pg::TickResult result = pg::RunSchedulerTick(clock);

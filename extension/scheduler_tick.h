@@ -12,9 +12,9 @@ namespace immich_maint::pg {
 
 struct TickClock {
   TimestampTz now;
-  bool has_started;        // false: no scheduler start; nothing counts as missed
-  TimestampTz started;     // when the scheduler began scheduling
-  bool backups_allowed;    // false while another session holds Immich's backup lock (42)
+  bool has_started;      // false: no scheduler start; nothing counts as missed
+  TimestampTz started;   // when the scheduler began scheduling
+  bool backups_allowed;  // false while another session holds Immich's backup lock (42)
 };
 
 struct TickRun {

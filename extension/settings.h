@@ -4,9 +4,9 @@
 
 namespace immich_maint::pg {
 
-const char* DatabaseSetting();     // immich_maint.database: where the launcher works
-const char* TimezoneSetting();     // immich_maint.timezone: zone of cron schedules
-bool EnabledSetting();             // immich_maint.enabled: whether the launcher schedules jobs
-int SidecarTimeoutSeconds();       // immich_maint.sidecar_timeout: heartbeat age that fails a run
+const char* DatabaseSetting();  // immich_maint.database: where the launcher works
+const char* TimezoneSetting();  // immich_maint.timezone: zone of cron schedules
+bool EnabledSetting();          // immich_maint.enabled: whether the launcher schedules jobs
+int SidecarTimeoutSeconds();    // immich_maint.sidecar_timeout: heartbeat age that fails a run
 
 }  // namespace immich_maint::pg

@@ -9,7 +9,8 @@ PACKAGES_SIDECAR=(cmake g++ make pkg-config libpq-dev zlib1g-dev libisal-dev lib
                   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libssl-dev)
 PACKAGES_TEST=(git gzip pigz python3 nodejs libgtest-dev postgresql-$PG_MAJOR
                postgresql-client-$PG_MAJOR postgresql-$PG_MAJOR-cron curl util-linux procps
-               iproute2 python3-prometheus-client python3-yaml docker-compose)
+               iproute2 python3-prometheus-client python3-yaml docker-compose
+               clang libclang-rt-14-dev)
 PACKAGES=("${PACKAGES_EXTENSION[@]}" "${PACKAGES_SIDECAR[@]}" "${PACKAGES_TEST[@]}")
 
 log() { printf '==> %s\n' "$*" >&2; }

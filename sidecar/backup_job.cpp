@@ -140,7 +140,9 @@ void DumpInto(PgConnection& conn, const DbSettings& db, const Prepared& prepared
   DurableFile file(prepared.folder, result.name);
   FunctionSink sink([&](const std::uint8_t* data, std::size_t size) { file.Write(data, size); });
   auto encoder = MakeGzipEncoder(options.gzip, sink).value();
-  const std::string app_name = "immich-maintd-dump-" + std::to_string(::getpid());
+  const std::string app_name = options.application_name.empty()
+                                   ? "immich-maintd-dump-" + std::to_string(::getpid())
+                                   : options.application_name;
   const auto on_output = [&](const std::uint8_t* data, std::size_t size) {
     encoder->Write(data, size);
     if (options.progress) options.progress(encoder->stats().bytes_in);
@@ -182,6 +184,20 @@ nlohmann::json BackupResultJson(const BackupResult& r) {
           {"immich_version", r.immich_version},
           {"deleted", r.deleted},
           {"retention_errors", r.retention_errors}};
+}
+
+BackupResult WriteRestorePoint(PgConnection& conn, const DbSettings& db, const BackupOptions& options) {
+  const auto started = Clock::now();
+  const Prepared prepared = Prepare(conn, options);
+  CheckFreeSpace(prepared.folder);
+  BackupResult result;
+  result.server_version = conn.server_version();
+  result.immich_version = ImmichVersion(conn, options.immich_version);
+  result.name = "restore-point-" + UnusedRoutineName(prepared.folder, result.immich_version, result.server_version);
+  result.compressor = CompressorName(options.gzip.compressor);
+  DumpInto(conn, db, prepared, options, result);
+  result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return result;
 }
 
 BackupResult RunBackup(const DbSettings& db, const BackupOptions& options) {

@@ -12,6 +12,7 @@
 
 #include "sidecar/db_settings.h"
 #include "sidecar/gzip_writer.h"
+#include "sidecar/pg_connection.h"
 
 namespace immich_maint::sidecar {
 
@@ -23,6 +24,7 @@ struct BackupOptions {
   std::string immich_version;        // override; empty: from the database
   std::string pg_bin;                // folder of pg_dump; empty: /usr/lib/postgresql/<major>/bin
   std::function<void(std::uint64_t dumped_bytes)> progress;
+  std::string application_name;      // pg_dump's session; empty: immich-maintd-dump-<pid>
 };
 
 struct BackupResult {
@@ -44,5 +46,11 @@ nlohmann::json BackupResultJson(const BackupResult& result);
 
 // Throws core::Failure; on any failure no .tmp is left and older backups are untouched.
 BackupResult RunBackup(const DbSettings& db, const BackupOptions& options);
+
+// The safety backup a restore writes first: restore-point-<routine name>, made and verified like
+// a backup but never subject to retention (Immich does not count these). The caller already
+// holds the backup lock on a connection of its own; `conn` is this dump's (a failed dump's
+// server session is ended through it). Throws core::Failure as RunBackup does.
+BackupResult WriteRestorePoint(PgConnection& conn, const DbSettings& db, const BackupOptions& options);
 
 }  // namespace immich_maint::sidecar

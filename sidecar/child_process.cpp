@@ -53,23 +53,21 @@ struct Pipes {
   }
 };
 
-pid_t Spawn(const ChildSpec& spec, Pipes& pipes) {
+// Spawns with stdout and stderr on new pipes; `actions` may already hold more (FedChild's stdin).
+pid_t SpawnWith(const ChildSpec& spec, Pipes& pipes, posix_spawn_file_actions_t* actions) {
   if (::pipe2(pipes.out, O_CLOEXEC) != 0 || ::pipe2(pipes.err, O_CLOEXEC) != 0) {
     throw core::Failure(core::MakeError(core::ErrorCode::kIoError,
                                         std::string("cannot create pipe: ") + std::strerror(errno)));
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipes.out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, pipes.err[1], STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(actions, pipes.out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(actions, pipes.err[1], STDERR_FILENO);
   std::vector<std::string> argv_strings{spec.binary};
   argv_strings.insert(argv_strings.end(), spec.args.begin(), spec.args.end());
   std::vector<std::string> env_strings = MergedEnvironment(spec);
   auto argv = Pointers(argv_strings);
   auto envp = Pointers(env_strings);
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, spec.binary.c_str(), &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
+  const int rc = ::posix_spawn(&pid, spec.binary.c_str(), actions, nullptr, argv.data(), envp.data());
   if (rc != 0) {
     throw core::Failure(core::MakeError(core::ErrorCode::kNotFound,
                                         "cannot run " + spec.binary + ": " + std::strerror(rc)));
@@ -78,6 +76,19 @@ pid_t Spawn(const ChildSpec& spec, Pipes& pipes) {
   ::close(pipes.err[1]);
   pipes.out[1] = pipes.err[1] = -1;
   return pid;
+}
+
+pid_t Spawn(const ChildSpec& spec, Pipes& pipes) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  try {
+    const pid_t pid = SpawnWith(spec, pipes, &actions);
+    posix_spawn_file_actions_destroy(&actions);
+    return pid;
+  } catch (...) {
+    posix_spawn_file_actions_destroy(&actions);
+    throw;
+  }
 }
 
 void KeepTail(std::string& tail, const char* data, std::size_t size) {
@@ -139,6 +150,120 @@ ChildOutcome RunChild(const ChildSpec& spec, const OutputHandler& on_output) {
   }
   if (outcome.stalled) ::kill(pid, SIGKILL);
   return Reap(pid, std::move(outcome));
+}
+
+}  // namespace immich_maint::sidecar
+
+// ---------------------------------------------------------------------------------------------
+// FedChild: the same spawn with a third pipe for stdin.
+
+namespace immich_maint::sidecar {
+
+namespace {
+
+void IgnoreSigpipe() {
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ignore, nullptr);
+}
+
+void CloseFd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+}  // namespace
+
+FedChild::FedChild(const ChildSpec& spec) {
+  IgnoreSigpipe();
+  int in[2] = {-1, -1};
+  Pipes pipes;
+  if (::pipe2(in, O_CLOEXEC) != 0) {
+    throw core::Failure(core::MakeError(core::ErrorCode::kIoError,
+                                        std::string("cannot create pipe: ") + std::strerror(errno)));
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+  try {
+    pid_ = SpawnWith(spec, pipes, &actions);
+  } catch (...) {
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(in[0]);
+    ::close(in[1]);
+    throw;
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(in[0]);
+  in_ = in[1];
+  std::swap(out_, pipes.out[0]);
+  std::swap(err_, pipes.err[0]);
+}
+
+FedChild::~FedChild() {
+  if (!reaped_) Kill();
+  CloseFd(in_);
+  CloseFd(out_);
+  CloseFd(err_);
+}
+
+void FedChild::Drain(int timeout_ms) {
+  std::uint8_t buffer[64 * 1024];
+  pollfd fds[2] = {{out_, POLLIN, 0}, {err_, POLLIN, 0}};
+  if (::poll(fds, 2, timeout_ms) <= 0) return;
+  for (int i = 0; i < 2; ++i) {
+    if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    int& fd = i == 0 ? out_ : err_;
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n > 0 && i == 1) KeepTail(outcome_.stderr_tail, reinterpret_cast<const char*>(buffer), static_cast<std::size_t>(n));
+    if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) CloseFd(fd);
+  }
+}
+
+bool FedChild::Write(const std::uint8_t* data, std::size_t size) {
+  while (size > 0) {
+    if (in_ < 0) return false;
+    pollfd fds[3] = {{in_, POLLOUT, 0}, {out_, POLLIN, 0}, {err_, POLLIN, 0}};
+    if (::poll(fds, 3, -1) < 0) continue;  // EINTR
+    if (fds[1].revents || fds[2].revents) Drain(0);
+    if (!(fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) continue;
+    const ssize_t n = ::write(in_, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      CloseFd(in_);  // EPIPE: the child stopped reading
+      return false;
+    }
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+ChildOutcome FedChild::Finish() {
+  CloseFd(in_);
+  while (out_ >= 0 || err_ >= 0) Drain(-1);
+  if (!reaped_) {
+    outcome_ = Reap(pid_, std::move(outcome_));
+    reaped_ = true;
+  }
+  return outcome_;
+}
+
+bool FedChild::Running() {
+  if (reaped_) return false;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) != pid_) return true;
+  if (WIFEXITED(status)) outcome_.exit_status = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) outcome_.signal = WTERMSIG(status);
+  reaped_ = true;
+  return false;
+}
+
+void FedChild::Kill() {
+  if (reaped_) return;
+  ::kill(pid_, SIGKILL);
+  outcome_ = Reap(pid_, std::move(outcome_));
+  reaped_ = true;
 }
 
 }  // namespace immich_maint::sidecar

@@ -37,3 +37,39 @@ using OutputHandler = std::function<void(const std::uint8_t* data, std::size_t s
 ChildOutcome RunChild(const ChildSpec& spec, const OutputHandler& on_output);
 
 }  // namespace immich_maint::sidecar
+
+namespace immich_maint::sidecar {
+
+// A child we feed on its stdin (psql): spawned at once, so it connects to the server before we
+// start writing; written to in pieces; its stdout discarded and the tail of its stderr kept.
+// While a Write blocks on a full pipe, stdout and stderr are drained, so a child that prints
+// while it reads can never deadlock us. SIGPIPE is ignored process-wide from the first
+// construction: a child that exits early makes Write return false instead of killing us.
+class FedChild {
+ public:
+  explicit FedChild(const ChildSpec& spec);  // throws core::Failure(kNotFound) as RunChild does
+  ~FedChild();                               // a child still running is killed and reaped
+  FedChild(const FedChild&) = delete;
+  FedChild& operator=(const FedChild&) = delete;
+
+  int pid() const { return pid_; }
+  // False once the child has exited (it is then reaped; Finish still drains its output).
+  bool Running();
+  // Writes every byte; false when the child no longer reads (it exited or closed stdin).
+  bool Write(const std::uint8_t* data, std::size_t size);
+  // Closes stdin, drains output until the child exits, and reaps it.
+  ChildOutcome Finish();
+  // SIGKILL, then reap (Finish after Kill reports the signal).
+  void Kill();
+
+ private:
+  void Drain(int timeout_ms);
+  int pid_ = -1;
+  int in_ = -1;
+  int out_ = -1;
+  int err_ = -1;
+  bool reaped_ = false;
+  ChildOutcome outcome_;
+};
+
+}  // namespace immich_maint::sidecar

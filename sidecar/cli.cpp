@@ -27,6 +27,12 @@ void BuildApp(CLI::App& app) {
   AddHealthCommand(app);
   AddListCommand(app);
   AddServeCommand(app);
+  AddVerifyCommand(app);
+  AddImportCommand(app);
+  AddRestoreCommand(app);
+  AddCompressCommand(app);
+  AddCheckStorageCommand(app);
+  AddScanOrphansCommand(app);
 }
 
 std::vector<std::string> CommandNames(CLI::App& app) {

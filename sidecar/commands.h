@@ -11,6 +11,12 @@ namespace immich_maint::sidecar {
 void AddListCommand(CLI::App& app);
 void AddBackupCommand(CLI::App& app);
 void AddServeCommand(CLI::App& app);
+void AddVerifyCommand(CLI::App& app);
+void AddImportCommand(CLI::App& app);
+void AddRestoreCommand(CLI::App& app);
+void AddCompressCommand(CLI::App& app);
 void AddHealthCommand(CLI::App& app);
+void AddCheckStorageCommand(CLI::App& app);
+void AddScanOrphansCommand(CLI::App& app);
 
 }  // namespace immich_maint::sidecar

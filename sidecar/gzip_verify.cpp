@@ -92,10 +92,12 @@ class Input {
 // Keeps the first and the last few KB of the decompressed stream.
 class TextWindows {
  public:
-  TextWindows(std::size_t head_limit, std::size_t tail_limit)
-      : head_limit_(head_limit), tail_limit_(tail_limit) {}
+  TextWindows(std::size_t head_limit, std::size_t tail_limit,
+              const std::function<void(const std::uint8_t*, std::size_t)>& on_data)
+      : head_limit_(head_limit), tail_limit_(tail_limit), on_data_(on_data) {}
 
   void Add(const std::uint8_t* data, std::size_t size) {
+    if (on_data_ && size > 0) on_data_(data, size);
     const char* text = reinterpret_cast<const char*>(data);
     if (head.size() < head_limit_) head.append(text, std::min(size, head_limit_ - head.size()));
     if (size >= tail_limit_) {
@@ -112,6 +114,7 @@ class TextWindows {
  private:
   std::size_t head_limit_;
   std::size_t tail_limit_;
+  const std::function<void(const std::uint8_t*, std::size_t)>& on_data_;
 };
 
 [[noreturn]] void BadMemberStart(bool first, std::uint64_t offset) {
@@ -228,7 +231,7 @@ void CheckTrailer(Input& input, const MemberSums& sums) {
 GzipReport VerifyStream(std::istream& in, const VerifyOptions& options) {
   Input input(in, options.progress);
   Inflater inflater;
-  TextWindows text(options.head_bytes, options.tail_bytes);
+  TextWindows text(options.head_bytes, options.tail_bytes, options.on_data);
   GzipReport report;
   if (!input.Available()) Corrupt("not a gzip file", "The file is empty.");
   do {

@@ -23,6 +23,7 @@
 #include "sidecar/inventory_sync.h"
 #include "sidecar/job_handlers.h"
 #include "sidecar/media_location.h"
+#include "sidecar/restore_journal.h"
 #include "sidecar/run_queue.h"
 
 namespace immich_maint::sidecar {
@@ -122,6 +123,9 @@ void WaitForWork(PgConnection& conn, int poll_seconds) {
 }
 
 void ServeConnected(const ServeOptions& options, const DbSettings& db) {
+  // A restore that died may have left new connections refused and maintenance mode on (it may
+  // be why the connection below failed last time): undo that first (restore_journal.h).
+  if (const auto recovered = RecoverInterruptedRestore(db, options.media)) Log(*recovered);
   PgConnection conn(db, "immich-maintd-serve");
   conn.Exec("LISTEN immich_maint");
   Log("serving " + db.Describe() + " as " + options.worker + ", media " + options.media);

@@ -12,7 +12,8 @@ TEST(MediaPaths, RelativeUnderPrefixStripsAndNormalises) {
   EXPECT_EQ(RelativeUnderPrefix("/data/upload/u1/a.jpg", "/data").value(), "upload/u1/a.jpg");
   EXPECT_EQ(RelativeUnderPrefix("/data//upload/./u1/a.jpg", "/data/").value(), "upload/u1/a.jpg");
   EXPECT_EQ(RelativeUnderPrefix("/upload/u1/a.jpg", "/").value(), "upload/u1/a.jpg");
-  EXPECT_EQ(RelativeUnderPrefix("upload/library/admin/a.jpg", "upload").value(), "library/admin/a.jpg");
+  EXPECT_EQ(RelativeUnderPrefix("upload/library/admin/a.jpg", "upload").value(),
+            "library/admin/a.jpg");
 }
 
 TEST(MediaPaths, RelativeUnderPrefixRefusesOtherTreesAndEscapes) {
@@ -59,11 +60,16 @@ TEST(MediaPaths, CurrentColumnsComeFirst) {
 }
 
 TEST(MediaPaths, PrefixDetectionPicksTheCandidateMostPathsUse) {
-  const std::vector<std::string> candidates = {"/srv/immich", "/data", "/usr/src/app/upload", "upload"};
-  EXPECT_EQ(DetectDbMediaPrefix({"/usr/src/app/upload/upload/u1/a.jpg", "/usr/src/app/upload/thumbs/u1/a.webp",
-                                 "/data/notes.txt"}, candidates).value(), "/usr/src/app/upload");
+  const std::vector<std::string> candidates = {"/srv/immich", "/data", "/usr/src/app/upload",
+                                               "upload"};
+  EXPECT_EQ(DetectDbMediaPrefix({"/usr/src/app/upload/upload/u1/a.jpg",
+                                 "/usr/src/app/upload/thumbs/u1/a.webp", "/data/notes.txt"},
+                                candidates)
+                .value(),
+            "/usr/src/app/upload");
   EXPECT_EQ(DetectDbMediaPrefix({"upload/library/admin/a.jpg"}, candidates).value(), "upload");
-  EXPECT_EQ(DetectDbMediaPrefix({"/srv/immich/profile/u1/p.jpg"}, candidates).value(), "/srv/immich");
+  EXPECT_EQ(DetectDbMediaPrefix({"/srv/immich/profile/u1/p.jpg"}, candidates).value(),
+            "/srv/immich");
   EXPECT_FALSE(DetectDbMediaPrefix({"/mnt/photos/a.jpg"}, candidates).has_value());
   EXPECT_FALSE(DetectDbMediaPrefix({}, candidates).has_value());
 }

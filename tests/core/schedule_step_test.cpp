@@ -24,8 +24,8 @@ StepPlan Step(const std::string& cron, const ScheduleRow& row, Instant now,
 }
 
 TEST(ScheduleStep, DueRunFiresOnceAndMovesNextRunPastNow) {
-  const StepPlan plan = Step("0 0 * * *", {false, Utc(2024, 3, 1, 0, 0), std::nullopt},
-                             Utc(2024, 3, 1, 0, 0, 1));
+  const StepPlan plan =
+      Step("0 0 * * *", {false, Utc(2024, 3, 1, 0, 0), std::nullopt}, Utc(2024, 3, 1, 0, 0, 1));
   ASSERT_TRUE(plan.fire);
   EXPECT_EQ(*plan.fire, RunTrigger::kSchedule);
   EXPECT_EQ(plan.due, Utc(2024, 3, 1, 0, 0));
@@ -34,8 +34,8 @@ TEST(ScheduleStep, DueRunFiresOnceAndMovesNextRunPastNow) {
 }
 
 TEST(ScheduleStep, DueTimeEqualToNowFires) {
-  const StepPlan plan = Step("*/5 * * * *", {false, Utc(2024, 3, 1, 10, 5), std::nullopt},
-                             Utc(2024, 3, 1, 10, 5));
+  const StepPlan plan =
+      Step("*/5 * * * *", {false, Utc(2024, 3, 1, 10, 5), std::nullopt}, Utc(2024, 3, 1, 10, 5));
   ASSERT_TRUE(plan.fire);
   EXPECT_EQ(plan.next_run, Utc(2024, 3, 1, 10, 10));
 }

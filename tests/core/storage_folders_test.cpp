@@ -86,7 +86,8 @@ TEST(StorageFolders, UnreadableAndNotWritableNameThePathAndReason) {
   seen.write_errno = EACCES;
   seen.write_path = "/data/backups/.immich";
   FolderVerdict v = JudgeFolder(seen);
-  EXPECT_EQ(v.problem, "the backups folder is not writable: /data/backups/.immich: Permission denied");
+  EXPECT_EQ(v.problem,
+            "the backups folder is not writable: /data/backups/.immich: Permission denied");
   EXPECT_TRUE(v.fails_run);
   seen.readable = false;
   seen.read_errno = EACCES;
@@ -99,10 +100,10 @@ TEST(StorageFolders, UnreadableAndNotWritableNameThePathAndReason) {
 TEST(StorageFolders, RunErrorIsTheFirstFailingCriticalFolderNamingTheOthers) {
   std::vector<FolderObservation> seen;
   for (const auto& f : StorageFolders()) seen.push_back(Good(f.name));
-  seen[1].marker = false;                                  // library: not mounted
-  seen[3].writable = false, seen[3].write_errno = EROFS;   // backups: read-only
+  seen[1].marker = false;                                 // library: not mounted
+  seen[3].writable = false, seen[3].write_errno = EROFS;  // backups: read-only
   seen[3].write_path = "/data/backups/.immich";
-  seen[4].marker = false;                                  // thumbs: not critical
+  seen[4].marker = false;  // thumbs: not critical
   std::vector<FolderVerdict> verdicts;
   for (const auto& s : seen) verdicts.push_back(JudgeFolder(s));
   const auto error = StorageCheckError(seen, verdicts);
