@@ -161,7 +161,7 @@ COMMENT ON FUNCTION immich_backup_now() IS
 CREATE FUNCTION immich_job_wait(run_id bigint, timeout interval DEFAULT '1 hour') RETURNS text
   LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  deadline timestamptz := clock_timestamp() + timeout;
+  deadline timestamptz;
   run_status text;
   run_found boolean;
 BEGIN
@@ -169,6 +169,8 @@ BEGIN
   IF run_id IS NULL OR timeout IS NULL THEN
     RAISE EXCEPTION 'run id and timeout must not be NULL' USING ERRCODE = '22004';
   END IF;
+  -- capped so that '1000000 years' means "for ever" rather than a timestamp overflow
+  deadline := clock_timestamp() + least(timeout, interval '100 years');
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'immich_job_wait needs READ COMMITTED isolation'
       USING ERRCODE = '25000', DETAIL = 'A snapshot taken once would never see the run end.';
@@ -207,6 +209,9 @@ DECLARE
   run_status text;
 BEGIN
   PERFORM immich_maint.require_admin('cancel immich_maint runs');
+  IF run_id IS NULL THEN
+    RAISE EXCEPTION 'run id must not be NULL' USING ERRCODE = '22004';
+  END IF;
   UPDATE immich_maint.job_run r SET status = 'cancelled', finished_at = now(),
          error = 'cancelled by ' || current_user
     WHERE r.id = run_id AND r.status = 'queued'
@@ -610,21 +615,32 @@ $$;
 COMMENT ON FUNCTION immich_maint.add_counts(jsonb, jsonb, numeric) IS
   'A step''s totals plus one batch: counts summed, ms summed, maxBatchMs the longest batch';
 
--- Records one batch of a step in the run: its counts and time, the run's total of deleted
--- rows, progress and heartbeat.
-CREATE FUNCTION immich_maint.run_count(run_id bigint, step text, counts jsonb, ms numeric,
-                                       progress real)
-  RETURNS void LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-  UPDATE immich_maint.job_run r
-     SET result = jsonb_set(jsonb_set(r.result, ARRAY['steps', step],
-                                      immich_maint.add_counts(r.result->'steps'->step, counts, ms)),
-                            '{deleted}', to_jsonb((r.result->>'deleted')::bigint
-                                                  + coalesce((counts->>'deleted')::bigint, 0))),
-         progress = coalesce(run_count.progress, r.progress), heartbeat_at = now()
-   WHERE r.id = run_id
+-- Adds one batch of a step to the plan's totals; run_flush writes them to the run.
+CREATE FUNCTION immich_maint.plan_count(plan jsonb, step text, counts jsonb, ms numeric)
+  RETURNS jsonb LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT plan || jsonb_build_object(
+    'totals', coalesce(plan->'totals', '{}')
+              || jsonb_build_object(step, immich_maint.add_counts(plan->'totals'->step, counts, ms)),
+    'deleted', coalesce((plan->>'deleted')::bigint, 0) + coalesce((counts->>'deleted')::bigint, 0))
 $$;
-COMMENT ON FUNCTION immich_maint.run_count(bigint, text, jsonb, numeric, real) IS
-  'Adds one batch''s counts and time to job_run.result.steps.<step>, the deleted total, progress and heartbeat';
+COMMENT ON FUNCTION immich_maint.plan_count(jsonb, text, jsonb, numeric) IS
+  'A plan with one batch''s counts and time added to its per-step totals and its deleted total';
+
+-- Writes a plan's totals (result.steps, result.deleted), progress and heartbeat to its run.
+-- Not after every batch but at most once a second (and when a step ends): a job_run row
+-- updated after each of thousands of batches would cost time and bloat.
+CREATE FUNCTION immich_maint.run_flush(run_id bigint, plan jsonb) RETURNS jsonb
+  LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+  UPDATE immich_maint.job_run r
+     SET result = coalesce(r.result, '{}') || jsonb_build_object(
+                    'steps', coalesce(plan->'totals', '{}'), 'deleted', coalesce((plan->>'deleted')::bigint, 0)),
+         progress = least((plan->>'i')::real / greatest(jsonb_array_length(plan->'steps'), 1), 1),
+         heartbeat_at = now()
+   WHERE r.id = run_id;
+  SELECT plan || jsonb_build_object('flushedAt', clock_timestamp());
+$$;
+COMMENT ON FUNCTION immich_maint.run_flush(bigint, jsonb) IS
+  'Writes a plan''s per-step totals, deleted total, progress and heartbeat to job_run';
 
 -- ---------------------------------------------------------------------------------------------
 -- Steps: each call does one batch and returns the step with "done" and its counts ("n")
@@ -707,8 +723,15 @@ BEGIN
   IF step ? 'key' THEN
     bound := immich_maint.key_bound(step, lower);
   END IF;
-  EXECUTE immich_maint.delete_sql(run_id, step) INTO picked, deleted, queued
-    USING lower, coalesce(bound, 'infinity');
+  IF step ? 'key' AND NOT step ? 'files' THEN  -- the big tables' case: no RETURNING to pay for
+    EXECUTE format('DELETE FROM %s t WHERE t.%I >= $1 AND t.%2$I < $2 AND (%s)',
+                   (step->>'table')::oid::regclass, step->>'key', step->>'cond')
+      USING lower, coalesce(bound, 'infinity');
+    GET DIAGNOSTICS deleted = ROW_COUNT;
+  ELSE
+    EXECUTE immich_maint.delete_sql(run_id, step) INTO picked, deleted, queued
+      USING lower, coalesce(bound, 'infinity');
+  END IF;
   RETURN step || jsonb_build_object(
     'last', bound,
     'done', CASE WHEN step ? 'key' THEN bound IS NULL ELSE picked < (step->>'batch')::integer END,
@@ -1271,15 +1294,16 @@ BEGIN
   steps := jsonb_path_query_array(immich_maint.job_steps(run.job, run_id, run.params), '$[*] ? (@ != null)');
   RETURN jsonb_build_object('steps', steps, 'i', 0, 'attempts', 0, 'done', jsonb_array_length(steps) = 0,
                             'lockTimeout', lock_timeout,
-                            'lockRetries', immich_maint.job_count(run.params, 'lockRetries', 3, 0));
+                            'lockRetries', immich_maint.job_count(run.params, 'lockRetries', 3, 0),
+                            'totals', '{}'::jsonb, 'deleted', 0, 'flushedAt', clock_timestamp());
 END
 $$;
 COMMENT ON FUNCTION immich_maint.job_begin(bigint) IS
   'Marks a database run running and plans it. Params of every job: lockTimeout (''1s''), lockRetries (3)';
 
 -- One batch of a planned run, in a transaction of its own: the current step once, under the
--- run's lock_timeout; records its counts and time; moves on when the step is done. Stops when
--- the run is no longer running (cancelled meanwhile).
+-- run's lock_timeout; counts it; moves on when the step is done. Stops when the run is no
+-- longer running (cancelled meanwhile).
 CREATE FUNCTION immich_maint.job_batch(run_id bigint, plan jsonb) RETURNS jsonb
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1300,11 +1324,14 @@ BEGIN
   IF (step->>'done')::boolean THEN
     i := i + 1;
   END IF;
-  PERFORM immich_maint.run_count(run_id, step->>'name', step->'n' || '{"batches": 1}',
-                                 extract(epoch FROM clock_timestamp() - started) * 1000,
-                                 (i::real / total)::real);
-  RETURN plan || jsonb_build_object('steps', jsonb_set(plan->'steps', ARRAY[plan->>'i'], step - 'n'),
-                                    'i', i, 'attempts', 0, 'done', i >= total);
+  plan := immich_maint.plan_count(plan, step->>'name', step->'n' || '{"batches": 1}',
+                                  extract(epoch FROM clock_timestamp() - started) * 1000)
+          || jsonb_build_object('steps', jsonb_set(plan->'steps', ARRAY[plan->>'i'], step - 'n'),
+                                'i', i, 'attempts', 0, 'done', i >= total);
+  IF (step->>'done')::boolean OR clock_timestamp() >= (plan->>'flushedAt')::timestamptz + interval '1 second' THEN
+    plan := immich_maint.run_flush(run_id, plan);
+  END IF;
+  RETURN plan;
 END
 $$;
 COMMENT ON FUNCTION immich_maint.job_batch(bigint, jsonb) IS
@@ -1319,14 +1346,14 @@ DECLARE
   attempts integer := (plan->>'attempts')::integer + 1;
   name text := plan->'steps'->i->>'name';
 BEGIN
-  PERFORM immich_maint.run_count(run_id, name, '{"lockFailures": 1}', 0, NULL);
+  plan := immich_maint.plan_count(plan, name, '{"lockFailures": 1}', 0);
   IF attempts <= (plan->>'lockRetries')::integer THEN
     RETURN plan || jsonb_build_object('attempts', attempts);
   END IF;
   PERFORM immich_maint.run_note(run_id, format('%s: skipped after %s attempts (lock_timeout %s): %s',
                                                name, attempts, plan->>'lockTimeout', message));
-  RETURN plan || jsonb_build_object('i', i + 1, 'attempts', 0,
-                                    'done', i + 1 >= jsonb_array_length(plan->'steps'));
+  RETURN immich_maint.run_flush(run_id, plan || jsonb_build_object(
+    'i', i + 1, 'attempts', 0, 'done', i + 1 >= jsonb_array_length(plan->'steps')));
 END
 $$;
 COMMENT ON FUNCTION immich_maint.job_lock_failed(bigint, jsonb, text) IS
@@ -1356,7 +1383,10 @@ CREATE FUNCTION immich_maint.job_end(run_id bigint, plan jsonb, failure text, fa
          progress = CASE WHEN failure IS NULL AND r.status = 'running' THEN 1 ELSE r.progress END,
          finished_at = coalesce(r.finished_at, now()), heartbeat_at = now(),
          error = coalesce(failure, r.error),
-         result = coalesce(r.result, '{}') || immich_maint.run_files(run_id)
+         result = coalesce(r.result, '{}')
+                  || CASE WHEN plan ? 'totals' THEN jsonb_build_object(
+                       'steps', plan->'totals', 'deleted', (plan->>'deleted')::bigint) ELSE '{}' END
+                  || immich_maint.run_files(run_id)
                   || CASE WHEN failure IS NULL THEN '{}' ELSE jsonb_strip_nulls(jsonb_build_object(
                        'sqlstate', failure_state,
                        'failedStep', plan->'steps'->((plan->>'i')::integer)->>'name')) END

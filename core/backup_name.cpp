@@ -270,6 +270,9 @@ Compat CompareBackupVersion(std::string_view name, std::string_view current_vers
   return WithoutLeadingV(*version) == current ? Compat::kOk : Compat::kOtherVersion;
 }
 
+// 255 (NAME_MAX) less "restore-point-" and ".tmp".
+constexpr std::size_t kMaxRoutineNameBytes = 255 - 14 - 4;
+
 Result<std::string> FormatBackupName(const CivilTime& local_time, std::string_view immich_version,
                                      std::string_view server_version) {
   if (!IsValidCivilTime(local_time)) {
@@ -287,6 +290,13 @@ Result<std::string> FormatBackupName(const CivilTime& local_time, std::string_vi
   name += "-pg";
   name += server;
   name += ".sql.gz";
+  if (name.size() > kMaxRoutineNameBytes) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "backup name would be too long: " + std::to_string(name.size()) + " bytes",
+                     "File names hold at most 255 bytes, and a restore point adds \"restore-point-\" "
+                     "and \".tmp\" to the name, so versions may make it at most " +
+                         std::to_string(kMaxRoutineNameBytes) + " bytes.");
+  }
   return name;
 }
 

@@ -8,13 +8,12 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "core/time_zone.h"
 
 namespace immich_maint::core {
 
 // A wall-clock time in the server's local zone, as printed into a routine backup name.
-struct CivilTime {
-  int year, month, day, hour, minute, second;
-};
+// CivilTime (a local date and time) is core's one definition, in time_zone.h.
 
 // About `.*` in the rules below: JavaScript's `.` matches every character except the line
 // terminators \n, \r, U+2028 and U+2029. Node decodes file names as UTF-8 (invalid bytes become

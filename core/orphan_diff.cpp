@@ -32,7 +32,7 @@ void PathSet::Seal() {
                              [&](const Entry& a, const Entry& b) { return view(a) == view(b); }),
                  entries_.end());
   entries_.shrink_to_fit();
-  seen_.assign(entries_.size(), false);
+  seen_.assign(entries_.size(), 0);
 }
 
 std::size_t PathSet::Find(std::string_view path) const {
@@ -47,14 +47,14 @@ std::size_t PathSet::Find(std::string_view path) const {
 bool PathSet::MarkSeen(std::string_view path) {
   const std::size_t index = Find(path);
   if (index == entries_.size()) return false;
-  seen_[index] = true;
+  seen_[index] = 1;
   return true;
 }
 
 bool PathSet::Contains(std::string_view path) const { return Find(path) != entries_.size(); }
 
 std::size_t PathSet::memory_bytes() const {
-  return blocks_.size() * kBlockBytes + entries_.capacity() * sizeof(Entry) + seen_.capacity() / 8;
+  return blocks_.size() * kBlockBytes + entries_.capacity() * sizeof(Entry) + seen_.capacity();
 }
 
 namespace {

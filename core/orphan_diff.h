@@ -1,5 +1,5 @@
 // The two sides of the orphan scan compared: the database's paths are held in a compact sorted
-// set (one byte arena and 16 bytes per path, no object per path), each marked when the walk
+// set (one byte arena and 17 bytes per path, no object per path), each marked when the walk
 // sees it on disk; what the walk finds unmarked is an orphan, what stays unmarked is missing.
 #pragma once
 
@@ -20,8 +20,9 @@ class PathSet {
   std::string_view at(std::size_t index) const {
     return {entries_[index].data, entries_[index].length};
   }
-  bool seen(std::size_t index) const { return seen_[index]; }
-  // Marks the path as seen on disk; false when the set does not hold it.
+  bool seen(std::size_t index) const { return seen_[index] != 0; }
+  // Marks the path as seen on disk; false when the set does not hold it. Threads may mark
+  // different paths at once.
   bool MarkSeen(std::string_view path);
   bool Contains(std::string_view path) const;
   std::size_t memory_bytes() const;
@@ -37,7 +38,7 @@ class PathSet {
   std::size_t block_used_ = 0;
   std::size_t block_size_ = 0;
   std::vector<Entry> entries_;
-  std::vector<bool> seen_;
+  std::vector<std::uint8_t> seen_;  // bytes, not bits: threads mark different paths at once
 };
 
 struct MissingPaths {

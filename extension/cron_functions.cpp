@@ -43,8 +43,12 @@ TimestampTz* FireTimes(FunctionCallInfo fcinfo, uint64* count) {
     const core::CronSchedule schedule = core::ParseCronSchedule(expr).value();
     const std::vector<core::Instant> fires =
         core::NextFires(schedule, pg::ScheduleZone(), pg::InstantFromTimestamp(after), n);
-    for (std::size_t i = 0; i < fires.size(); ++i) times[i] = pg::TimestampFromInstant(fires[i]);
-    return static_cast<uint64>(fires.size());
+    uint64 kept = 0;  // times past the end of timestamptz (year 294276) are not returned
+    for (const core::Instant fire : fires) {
+      if (!pg::InstantFitsTimestamp(fire)) break;
+      times[kept++] = pg::TimestampFromInstant(fire);
+    }
+    return kept;
   });
   return times;
 }

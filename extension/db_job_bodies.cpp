@@ -58,7 +58,8 @@ void MarkFailed(int64 run_id, const char* message, const char* sqlstate) {
   SPI_connect();
   PushActiveSnapshot(GetTransactionSnapshot());
   Oid types[3] = {INT8OID, TEXTOID, TEXTOID};
-  Datum values[3] = {Int64GetDatum(run_id), CStringGetTextDatum(message), CStringGetTextDatum(sqlstate)};
+  Datum values[3] = {Int64GetDatum(run_id), CStringGetTextDatum(message),
+                     CStringGetTextDatum(sqlstate)};
   SPI_execute_with_args(
       "UPDATE immich_maint.job_run SET status = 'failed', finished_at = now(), error = $2,"
       " result = coalesce(result, '{}') || jsonb_build_object('sqlstate', $3)"

@@ -12,7 +12,14 @@ namespace immich_maint::pg {
 namespace {
 void CopyText(char* out, std::size_t size, const char* text) noexcept {
   snprintf(out, size, "%s", text == nullptr ? "" : text);  // PostgreSQL maps snprintf to its own
+  const std::size_t length = strlen(out);
+  if (text == nullptr || text[length] == '\0') return;
+  // Truncated: cut before the character the cut fell into, so the message stays valid UTF-8.
+  std::size_t end = length;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  out[end] = '\0';
 }
+
 }  // namespace
 
 void CaptureError(const core::Error& error, PendingError* pending) noexcept {

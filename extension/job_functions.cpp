@@ -2,12 +2,13 @@
 #include "core/job_catalog.h"
 #include "extension/enqueue.h"
 #include "extension/guard.h"
+#include "extension/job_names.h"
+#include "extension/privileges.h"
 #include "extension/pg_values.h"
 
 extern "C" {
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
@@ -19,13 +20,6 @@ namespace core = immich_maint::core;
 namespace pg = immich_maint::pg;
 
 namespace {
-
-void RequireAdmin(const char* action) {
-  const Oid admin = get_role_oid("immich_maint_admin", true);
-  if (superuser() || (OidIsValid(admin) && has_privs_of_role(GetUserId(), admin))) return;
-  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied to %s", action),
-                  errhint("Grant immich_maint_admin to the role, or run as a superuser.")));
-}
 
 Datum JsonbFromText(const char* text) {
   return DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
@@ -51,15 +45,8 @@ extern "C" Datum immich_maint_job_catalog(PG_FUNCTION_ARGS) {
 }
 
 extern "C" Datum immich_run_job(PG_FUNCTION_ARGS) {
-  const std::string_view job = pg::ArgTextView(fcinfo, 0);
-  RequireAdmin("queue immich_maint jobs");
-  const bool known = pg::Guard([&] { return core::FindJob(job) != nullptr; });
-  // palloc'd copies: no C++ object may be alive when ereport or the worker wait longjmps
-  char* job_name = pnstrdup(job.data(), job.size());
-  if (!known) {
-    char* names = pstrdup(pg::Guard([] { return core::JobNamesList(); }).c_str());
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown job: %s", job_name),
-                    errdetail("Valid jobs: %s.", names)));
-  }
+  pg::RequireAdmin("queue immich_maint jobs");
+  const char* job_name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  pg::RequireKnownJob(job_name);
   PG_RETURN_INT64(pg::EnqueueCommitted(job_name, "manual", GetUserNameFromId(GetUserId(), false)));
 }

@@ -24,11 +24,15 @@ extern "C" Datum immich_restore(PG_FUNCTION_ARGS) {
   // palloc'd copy: no C++ object may be alive when ereport or the worker wait longjmps
   char* copy = pnstrdup(name.data(), name.size());
   if (!valid) {
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid backup name: %s", copy),
-                    errdetail("Immich accepts only names of letters, digits, '-', '_' and '.' ending in .sql or .sql.gz."),
-                    errhint("Give the name of a file in <media>/backups, without a folder; immich_backups() lists them.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid backup name: %s", copy),
+             errdetail("Immich accepts only names of letters, digits, '-', '_' and '.' ending in "
+                       ".sql or .sql.gz."),
+             errhint("Give the name of a file in <media>/backups, without a folder; "
+                     "immich_backups() lists them.")));
   }
   // A valid name holds only [0-9A-Za-z_.-]: nothing to escape in the JSON string.
   char* params = psprintf("{\"name\": \"%s\", \"requester_pid\": %d}", copy, MyProcPid);
-  PG_RETURN_INT64(pg::EnqueueCommitted("DatabaseRestore", "manual", GetUserNameFromId(GetUserId(), false), params));
+  PG_RETURN_INT64(pg::EnqueueCommitted("DatabaseRestore", "manual",
+                                       GetUserNameFromId(GetUserId(), false), params));
 }

@@ -32,7 +32,7 @@ struct RunNowSlot {
   Oid database;
   char job[64];
   char requested_by[NAMEDATALEN];
-  int64 run_id;  // 0 until the run is inserted
+  int64 run_id;   // 0 until the run is inserted
   bool finished;  // the outcome below was read back
   char status[16];
   char sqlstate[6];
@@ -62,7 +62,8 @@ BackgroundWorkerHandle* StartWorker(dsm_segment* segment) {
   return handle;
 }
 
-RunNowSlot* FillSlot(dsm_segment* segment, const char* job, const char* params, const char* requested_by) {
+RunNowSlot* FillSlot(dsm_segment* segment, const char* job, const char* params,
+                     const char* requested_by) {
   auto* slot = static_cast<RunNowSlot*>(dsm_segment_address(segment));
   memset(slot, 0, sizeof(RunNowSlot));
   slot->database = MyDatabaseId;
@@ -75,12 +76,14 @@ RunNowSlot* FillSlot(dsm_segment* segment, const char* job, const char* params, 
 Datum OutcomeTuple(FunctionCallInfo fcinfo, const RunNowSlot& slot) {
   TupleDesc desc;
   if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) {
-    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("run_in_worker must return a record")));
+    ereport(ERROR,
+            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("run_in_worker must return a record")));
   }
   Datum values[5] = {Int64GetDatum(slot.run_id), CStringGetTextDatum(slot.status),
                      CStringGetTextDatum(slot.error), CStringGetTextDatum(slot.sqlstate),
                      Int64GetDatum(slot.deleted)};
-  bool nulls[5] = {false, false, slot.error[0] == '\0', slot.sqlstate[0] == '\0', !slot.has_deleted};
+  bool nulls[5] = {false, false, slot.error[0] == '\0', slot.sqlstate[0] == '\0',
+                   !slot.has_deleted};
   return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls));
 }
 
@@ -92,7 +95,8 @@ namespace pg = immich_maint::pg;
 
 extern "C" Datum immich_maint_run_in_worker(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(2)) {
-    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("job and requested_by must not be NULL")));
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                    errmsg("job and requested_by must not be NULL")));
   }
   const char* job = text_to_cstring(PG_GETARG_TEXT_PP(0));
   const char* params = PG_ARGISNULL(1) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(1));
@@ -106,7 +110,9 @@ extern "C" Datum immich_maint_run_in_worker(PG_FUNCTION_ARGS) {
   if (!slot->finished) {
     ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not run job %s", job),
                     errdetail("%s", slot->error[0] ? slot->error : "The job's worker ended early."),
-                    slot->run_id ? errhint("See run " INT64_FORMAT " in immich_maint.job_run.", slot->run_id) : 0));
+                    slot->run_id
+                        ? errhint("See run " INT64_FORMAT " in immich_maint.job_run.", slot->run_id)
+                        : 0));
   }
   const Datum outcome = pg::OutcomeTuple(fcinfo, *slot);
   dsm_detach(segment);
@@ -130,7 +136,8 @@ int64 StartRun(const RunNowSlot& slot) {
   SPI_execute_with_args("SELECT immich_maint.start_run($1, $2::jsonb, $3)", 3, types, values, nulls,
                         false, 1);
   bool is_null = true;
-  const int64 run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+  const int64 run_id =
+      DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
   SPI_finish();
   PopActiveSnapshot();
   CommitTransactionCommand();
@@ -144,9 +151,10 @@ void ReadOutcome(RunNowSlot* slot) {
   PushActiveSnapshot(GetTransactionSnapshot());
   Oid types[1] = {INT8OID};
   Datum values[1] = {Int64GetDatum(slot->run_id)};
-  SPI_execute_with_args("SELECT status, error, result->>'sqlstate', (result->>'deleted')::bigint"
-                        " FROM immich_maint.job_run WHERE id = $1",
-                        1, types, values, nullptr, true, 1);
+  SPI_execute_with_args(
+      "SELECT status, error, result->>'sqlstate', (result->>'deleted')::bigint"
+      " FROM immich_maint.job_run WHERE id = $1",
+      1, types, values, nullptr, true, 1);
   if (SPI_processed == 1) {
     HeapTuple row = SPI_tuptable->vals[0];
     TupleDesc desc = SPI_tuptable->tupdesc;

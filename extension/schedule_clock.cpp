@@ -23,6 +23,11 @@ core::Instant InstantFromTimestamp(TimestampTz at) {
   return core::Instant(std::chrono::seconds(seconds + kPostgresEpochUnixSeconds));
 }
 
+bool InstantFitsTimestamp(core::Instant at) {
+  const int64 seconds = at.time_since_epoch().count() - kPostgresEpochUnixSeconds;
+  return seconds >= MIN_TIMESTAMP / USECS_PER_SEC && seconds < END_TIMESTAMP / USECS_PER_SEC;
+}
+
 TimestampTz TimestampFromInstant(core::Instant at) {
   const int64 seconds = at.time_since_epoch().count() - kPostgresEpochUnixSeconds;
   return seconds * USECS_PER_SEC;

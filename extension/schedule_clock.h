@@ -18,6 +18,8 @@ namespace immich_maint::pg {
 // Whole seconds since the Unix epoch, rounding down (a fire time is never before `at`'s second).
 core::Instant InstantFromTimestamp(TimestampTz at);
 TimestampTz TimestampFromInstant(core::Instant at);
+// Whether the instant lies within timestamptz's range (4713 BC to 294276 AD).
+bool InstantFitsTimestamp(core::Instant at);
 
 // The zone of immich_maint.timezone. Throws core::Failure (22023) when the tz database lacks it.
 tz::CctzTimeZone ScheduleZone();

@@ -7,6 +7,7 @@
 #include "core/cron_schedule.h"
 #include "core/job_catalog.h"
 #include "extension/guard.h"
+#include "extension/job_names.h"
 #include "extension/pg_values.h"
 #include "extension/privileges.h"
 #include "extension/schedule_clock.h"
@@ -32,13 +33,7 @@ namespace {
 
 // Same error as immich_run_job for a name Immich does not know; a restore is never scheduled.
 void RequireSchedulableJob(const char* job) {
-  const bool known = pg::Guard([&] { return core::FindJob(job) != nullptr; });
-  if (!known) {
-    char names[1024];  // copied inside the guard: no std::string outlives it
-    pg::Guard([&] { strlcpy(names, core::JobNamesList().c_str(), sizeof(names)); });
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown job: %s", job),
-                    errdetail("Valid jobs: %s.", names)));
-  }
+  pg::RequireKnownJob(job);
   if (strcmp(job, "DatabaseRestore") == 0) {
     ereport(ERROR,
             (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("job cannot be scheduled: %s", job),
@@ -93,7 +88,8 @@ NextRun FirstFireAfter(std::string_view cron, TimestampTz after) {
     const core::CronSchedule schedule = core::ParseCronSchedule(cron).value();
     const std::optional<core::Instant> next =
         core::NextFire(schedule, pg::ScheduleZone(), pg::InstantFromTimestamp(after));
-    return next ? NextRun{true, pg::TimestampFromInstant(*next)} : NextRun{false, 0};
+    return next && pg::InstantFitsTimestamp(*next) ? NextRun{true, pg::TimestampFromInstant(*next)}
+                                                : NextRun{false, 0};
   });
 }
 

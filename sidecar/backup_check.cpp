@@ -26,10 +26,12 @@ constexpr std::size_t kTail = std::size_t{4} * 1024;
 constexpr const char* kCorruptHint = "Do not restore this file; use another backup.";
 
 [[noreturn]] void ThrowIfUnreadable(const std::string& path) {
-  throw core::Failure(MakeError(ErrorCode::kIoError, "cannot read " + path + ": " + std::strerror(errno)));
+  throw core::Failure(
+      MakeError(ErrorCode::kIoError, "cannot read " + path + ": " + std::strerror(errno)));
 }
 
-[[noreturn]] void Corrupt(const std::string& name, const std::string& what, const std::string& detail) {
+[[noreturn]] void Corrupt(const std::string& name, const std::string& what,
+                          const std::string& detail) {
   throw core::Failure(MakeError(ErrorCode::kCorruptBackup, "corrupt backup " + name + ": " + what,
                                 detail, kCorruptHint));
 }
@@ -59,7 +61,8 @@ GzipReport ReadPlain(const std::string& path, const CheckOptions& options, std::
   std::vector<char> buffer(std::size_t{256} * 1024);
   while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
     const auto n = static_cast<std::size_t>(in.gcount());
-    if (report.head.size() < kHead) report.head.append(buffer.data(), std::min(n, kHead - report.head.size()));
+    if (report.head.size() < kHead)
+      report.head.append(buffer.data(), std::min(n, kHead - report.head.size()));
     report.tail.append(buffer.data(), n);
     if (report.tail.size() > kTail) report.tail.erase(0, report.tail.size() - kTail);
     report.uncompressed_bytes += n;
@@ -76,7 +79,8 @@ GzipReport ReadGzip(const std::string& path, const std::string& name, const Chec
   VerifyOptions verify;
   verify.head_bytes = kHead;
   verify.tail_bytes = kTail;
-  if (options.progress) verify.progress = [&](std::uint64_t done) { options.progress(done, total); };
+  if (options.progress)
+    verify.progress = [&](std::uint64_t done) { options.progress(done, total); };
   verify.on_data = options.on_sql;
   auto report = VerifyGzipFile(path, verify);
   if (report.ok()) return std::move(report).value();
@@ -155,12 +159,13 @@ BackupCheck CheckBackupFile(const std::string& path, const CheckOptions& options
   check.gzip = IsGzipName(check.name);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) throw core::Failure(MakeError(ErrorCode::kNotFound, "backup not found: " + path));
+    if (errno == ENOENT)
+      throw core::Failure(MakeError(ErrorCode::kNotFound, "backup not found: " + path));
     ThrowIfUnreadable(path);
   }
   check.size = static_cast<std::uint64_t>(st.st_size);
-  const GzipReport report =
-      check.gzip ? ReadGzip(path, check.name, options, check.size) : ReadPlain(path, options, check.size);
+  const GzipReport report = check.gzip ? ReadGzip(path, check.name, options, check.size)
+                                       : ReadPlain(path, options, check.size);
   check.sql_bytes = report.uncompressed_bytes;
   check.members = report.members;
   CheckDumpText(check, report);

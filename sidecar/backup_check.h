@@ -43,7 +43,7 @@ struct BackupCheck {
 };
 
 struct CheckOptions {
-  std::function<void(std::uint64_t done, std::uint64_t total)> progress;  // file bytes read
+  std::function<void(std::uint64_t done, std::uint64_t total)> progress;   // file bytes read
   std::function<void(const std::uint8_t* data, std::size_t size)> on_sql;  // the SQL, in order
 };
 

@@ -105,11 +105,15 @@ void AddBackupCommand(CLI::App& app) {
       "The database comes from DB_URL, or DB_HOSTNAME (database), DB_PORT (5432), DB_USERNAME\n"
       "(postgres), DB_PASSWORD (postgres), DB_DATABASE_NAME (immich), as for Immich's server.");
   cmd->add_option("--media", cli->media, "Media location (default: IMMICH_MEDIA_LOCATION, else /data or /usr/src/app/upload)");
-  cmd->add_option("--keep", cli->keep, "Routine backups to keep (Immich's keepLastAmount)")->capture_default_str();
+  cmd->add_option("--keep", cli->keep, "Routine backups to keep (Immich's keepLastAmount)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   cmd->add_option("--compressor", cli->compressor, "isal (fast) or zlib (portable)")->capture_default_str();
   cmd->add_option("--level", cli->level, "Compression level: isal 0-3 (default 1), zlib 1-9 (default 6)");
   cmd->add_flag("--no-rsyncable", cli->no_rsyncable, "No content-defined resets (smaller file, no dedupe between backups)");
-  cmd->add_option("--stall-timeout", cli->stall_seconds, "Seconds without pg_dump output before it is killed")->capture_default_str();
+  cmd->add_option("--stall-timeout", cli->stall_seconds, "Seconds without pg_dump output before it is killed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 7 * 24 * 3600));
   cmd->add_option("--immich-version", cli->immich_version, "Immich version for the file name (default: the database's version_history)");
   cmd->add_option("--pg-bin", cli->pg_bin, "Folder of pg_dump (default: /usr/lib/postgresql/<server major>/bin)");
   cmd->add_flag("--json", cli->json, "Print the result as JSON");

@@ -11,6 +11,7 @@
 #include "core/backup_name.h"
 #include "core/error.h"
 #include "core/retention.h"
+#include "sidecar/async_stage.h"
 #include "sidecar/backup_inventory.h"
 #include "sidecar/backup_lock.h"
 #include "sidecar/child_process.h"
@@ -123,9 +124,18 @@ struct Prepared {
   std::string pg_dump;
 };
 
+// What can be refused without the database: before connecting, so a typo fails fast.
+void CheckOptions(const BackupOptions& options) {
+  core::PlanRetention({}, options.keep_last_amount).value();
+  FunctionSink discard([](const std::uint8_t*, std::size_t) {});
+  MakeGzipEncoder(options.gzip, discard).value();  // a bad compression level
+  if (!options.immich_version.empty()) {
+    core::FormatBackupName(core::CivilTime{2000, 1, 1, 0, 0, 0}, options.immich_version, "15.0").value();
+  }
+}
+
 // Every check that can fail before a byte is written.
 Prepared Prepare(PgConnection& conn, const BackupOptions& options) {
-  core::PlanRetention({}, options.keep_last_amount).value();  // a bad keep count fails now
   Prepared prepared{BackupsFolder(options.media), {}};
   EnsureBackupsFolder(options.media, prepared.folder);
   CheckFolderMounted(conn, options.media, "backups");
@@ -143,13 +153,16 @@ void DumpInto(PgConnection& conn, const DbSettings& db, const Prepared& prepared
   const std::string app_name = options.application_name.empty()
                                    ? "immich-maintd-dump-" + std::to_string(::getpid())
                                    : options.application_name;
-  const auto on_output = [&](const std::uint8_t* data, std::size_t size) {
+  // Compression and writing run on a thread of their own so pg_dump never waits for them.
+  AsyncStage stage([&](const std::uint8_t* data, std::size_t size) {
     encoder->Write(data, size);
     if (options.progress) options.progress(encoder->stats().bytes_in);
-  };
+  });
+  const auto on_output = [&](const std::uint8_t* data, std::size_t size) { stage.Push(data, size); };
   try {
     const ChildOutcome outcome = RunChild(DumpSpec(db, prepared.pg_dump, app_name, options), on_output);
     if (!outcome.ok()) ThrowDumpFailed(outcome);
+    stage.Finish();
   } catch (...) {
     TerminateDumpBackend(conn, app_name);
     throw;
@@ -186,14 +199,16 @@ nlohmann::json BackupResultJson(const BackupResult& r) {
           {"retention_errors", r.retention_errors}};
 }
 
-BackupResult WriteRestorePoint(PgConnection& conn, const DbSettings& db, const BackupOptions& options) {
+BackupResult WriteRestorePoint(PgConnection& conn, const DbSettings& db,
+                               const BackupOptions& options) {
   const auto started = Clock::now();
   const Prepared prepared = Prepare(conn, options);
   CheckFreeSpace(prepared.folder);
   BackupResult result;
   result.server_version = conn.server_version();
   result.immich_version = ImmichVersion(conn, options.immich_version);
-  result.name = "restore-point-" + UnusedRoutineName(prepared.folder, result.immich_version, result.server_version);
+  result.name = "restore-point-" +
+                UnusedRoutineName(prepared.folder, result.immich_version, result.server_version);
   result.compressor = CompressorName(options.gzip.compressor);
   DumpInto(conn, db, prepared, options, result);
   result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
@@ -202,6 +217,7 @@ BackupResult WriteRestorePoint(PgConnection& conn, const DbSettings& db, const B
 
 BackupResult RunBackup(const DbSettings& db, const BackupOptions& options) {
   const auto started = Clock::now();
+  CheckOptions(options);
   PgConnection conn(db, "immich-maintd");
   const Prepared prepared = Prepare(conn, options);
   BackupLock lock(conn);

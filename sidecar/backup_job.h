@@ -51,6 +51,7 @@ BackupResult RunBackup(const DbSettings& db, const BackupOptions& options);
 // a backup but never subject to retention (Immich does not count these). The caller already
 // holds the backup lock on a connection of its own; `conn` is this dump's (a failed dump's
 // server session is ended through it). Throws core::Failure as RunBackup does.
-BackupResult WriteRestorePoint(PgConnection& conn, const DbSettings& db, const BackupOptions& options);
+BackupResult WriteRestorePoint(PgConnection& conn, const DbSettings& db,
+                               const BackupOptions& options);
 
 }  // namespace immich_maint::sidecar

@@ -179,8 +179,8 @@ FedChild::FedChild(const ChildSpec& spec) {
   int in[2] = {-1, -1};
   Pipes pipes;
   if (::pipe2(in, O_CLOEXEC) != 0) {
-    throw core::Failure(core::MakeError(core::ErrorCode::kIoError,
-                                        std::string("cannot create pipe: ") + std::strerror(errno)));
+    throw core::Failure(core::MakeError(
+        core::ErrorCode::kIoError, std::string("cannot create pipe: ") + std::strerror(errno)));
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -196,6 +196,9 @@ FedChild::FedChild(const ChildSpec& spec) {
   posix_spawn_file_actions_destroy(&actions);
   ::close(in[0]);
   in_ = in[1];
+  // Non-blocking: a large write would otherwise block until the child read all of it, while
+  // the child blocks on its full stdout pipe that we are not draining.
+  ::fcntl(in_, F_SETFL, ::fcntl(in_, F_GETFL) | O_NONBLOCK);
   std::swap(out_, pipes.out[0]);
   std::swap(err_, pipes.err[0]);
 }
@@ -207,17 +210,23 @@ FedChild::~FedChild() {
   CloseFd(err_);
 }
 
-void FedChild::Drain(int timeout_ms) {
+bool FedChild::Drain(int timeout_ms) {
   std::uint8_t buffer[64 * 1024];
   pollfd fds[2] = {{out_, POLLIN, 0}, {err_, POLLIN, 0}};
-  if (::poll(fds, 2, timeout_ms) <= 0) return;
+  const int ready = ::poll(fds, 2, timeout_ms);
+  if (ready < 0) return errno == EINTR;
+  if (ready == 0) return false;
   for (int i = 0; i < 2; ++i) {
     if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
     int& fd = i == 0 ? out_ : err_;
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n > 0 && i == 1) KeepTail(outcome_.stderr_tail, reinterpret_cast<const char*>(buffer), static_cast<std::size_t>(n));
+    if (n > 0 && i == 1) {
+      KeepTail(outcome_.stderr_tail, reinterpret_cast<const char*>(buffer),
+               static_cast<std::size_t>(n));
+    }
     if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) CloseFd(fd);
   }
+  return true;
 }
 
 bool FedChild::Write(const std::uint8_t* data, std::size_t size) {
@@ -228,7 +237,7 @@ bool FedChild::Write(const std::uint8_t* data, std::size_t size) {
     if (fds[1].revents || fds[2].revents) Drain(0);
     if (!(fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) continue;
     const ssize_t n = ::write(in_, data, size);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n < 0) {
       CloseFd(in_);  // EPIPE: the child stopped reading
       return false;
@@ -241,7 +250,12 @@ bool FedChild::Write(const std::uint8_t* data, std::size_t size) {
 
 ChildOutcome FedChild::Finish() {
   CloseFd(in_);
-  while (out_ >= 0 || err_ >= 0) Drain(-1);
+  // Until end of output; once the child is reaped (killed), only what is already there: a
+  // grandchild may hold the pipes open.
+  while ((out_ >= 0 || err_ >= 0) && Drain(reaped_ ? 0 : -1)) {
+  }
+  CloseFd(out_);
+  CloseFd(err_);
   if (!reaped_) {
     outcome_ = Reap(pid_, std::move(outcome_));
     reaped_ = true;

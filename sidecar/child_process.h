@@ -63,7 +63,7 @@ class FedChild {
   void Kill();
 
  private:
-  void Drain(int timeout_ms);
+  bool Drain(int timeout_ms);  // false when nothing was ready within the timeout
   int pid_ = -1;
   int in_ = -1;
   int out_ = -1;

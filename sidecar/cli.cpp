@@ -45,7 +45,15 @@ std::vector<std::string> CommandNames(CLI::App& app) {
 
 // CLI11 reports an unknown command only as "a subcommand is required"; name it instead.
 std::optional<int> RejectUnknownCommand(CLI::App& app, int argc, char** argv) {
-  if (argc < 2 || argv[1][0] == '-') return std::nullopt;
+  if (argc < 2) return std::nullopt;
+  const std::string first = argv[1];
+  if (first[0] == '-') {
+    if (first == "-h" || first == "--help" || first == "--version") return std::nullopt;
+    ReportError(core::MakeError(core::ErrorCode::kInvalidArgument, "unknown option: " + first, {},
+                                "Run with --help for more information."),
+                std::cerr);
+    return 2;
+  }
   const auto names = CommandNames(app);
   if (std::find(names.begin(), names.end(), argv[1]) != names.end()) return std::nullopt;
   std::string list;
@@ -53,6 +61,20 @@ std::optional<int> RejectUnknownCommand(CLI::App& app, int argc, char** argv) {
   ReportError(core::MakeError(core::ErrorCode::kInvalidArgument,
                               std::string("unknown command: ") + argv[1], {},
                               "Valid commands: " + list + ". Run with --help for more."),
+              std::cerr);
+  return 2;
+}
+
+// --help and --version print and exit 0; a command's own CLI::RuntimeError carries its exit
+// status; every other parse error is a usage error: status 2, in the ERROR:/HINT: format.
+int ReportParseError(CLI::App& app, const CLI::ParseError& e) {
+  if (dynamic_cast<const CLI::CallForHelp*>(&e) || dynamic_cast<const CLI::CallForAllHelp*>(&e) ||
+      dynamic_cast<const CLI::CallForVersion*>(&e)) {
+    return app.exit(e);
+  }
+  if (dynamic_cast<const CLI::RuntimeError*>(&e)) return e.get_exit_code();
+  ReportError(core::MakeError(core::ErrorCode::kInvalidArgument, e.what(), {},
+                              "Run with --help for more information."),
               std::cerr);
   return 2;
 }
@@ -66,7 +88,7 @@ int RunCli(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return ReportParseError(app, e);
   } catch (const core::Failure& failure) {
     return ReportError(failure.error(), std::cerr);
   } catch (const std::exception& e) {

@@ -15,7 +15,8 @@ std::string TextArray(const std::vector<std::string>& items) {
   for (std::size_t i = 0; i < items.size(); ++i) {
     out += i ? "," : "";
     out += "\"";
-    for (char c : items[i]) out += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    for (char c : items[i])
+      out += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
     out += "\"";
   }
   return out + "}";
@@ -36,7 +37,8 @@ DbSettings WithDatabase(const DbSettings& db, const std::string& database) {
   return other;
 }
 
-std::unique_ptr<PgConnection> ConnectToMaintenanceDatabase(const DbSettings& db, const std::string& application_name) {
+std::unique_ptr<PgConnection> ConnectToMaintenanceDatabase(const DbSettings& db,
+                                                           const std::string& application_name) {
   try {
     return std::make_unique<PgConnection>(WithDatabase(db, "postgres"), application_name);
   } catch (const core::Failure&) {
@@ -44,8 +46,8 @@ std::unique_ptr<PgConnection> ConnectToMaintenanceDatabase(const DbSettings& db,
       return std::make_unique<PgConnection>(WithDatabase(db, "template1"), application_name);
     } catch (const core::Failure& failure) {
       throw core::Failure(core::MakeError(
-          core::ErrorCode::kConnectionFailed, "cannot connect to the postgres or template1 database",
-          failure.error().detail,
+          core::ErrorCode::kConnectionFailed,
+          "cannot connect to the postgres or template1 database", failure.error().detail,
           "A restore keeps other clients out with ALTER DATABASE, which must run from another "
           "database of the same server."));
     }
@@ -53,7 +55,8 @@ std::unique_ptr<PgConnection> ConnectToMaintenanceDatabase(const DbSettings& db,
 }
 
 void SetAllowConnections(PgConnection& other_db, const std::string& database, bool allow) {
-  other_db.Exec("ALTER DATABASE " + QuoteIdent(database) + " ALLOW_CONNECTIONS " + (allow ? "true" : "false"));
+  other_db.Exec("ALTER DATABASE " + QuoteIdent(database) + " ALLOW_CONNECTIONS " +
+                (allow ? "true" : "false"));
 }
 
 int TerminateOthers(PgConnection& conn, const std::string& database, const Spared& spared) {
@@ -65,20 +68,22 @@ int TerminateOthers(PgConnection& conn, const std::string& database, const Spare
   return rows.empty() || !rows[0][0] ? 0 : std::stoi(*rows[0][0]);
 }
 
-std::string WaitForSession(PgConnection& conn, const std::string& application_name, const std::string& what,
-                           std::chrono::seconds timeout, const std::function<bool()>& gave_up) {
+std::string WaitForSession(PgConnection& conn, const std::string& application_name,
+                           const std::string& what, std::chrono::seconds timeout,
+                           const std::function<bool()>& gave_up) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     const auto pid = conn.Value(
-        "SELECT pid::text FROM pg_stat_activity WHERE application_name = $1 AND backend_type = 'client backend'",
+        "SELECT pid::text FROM pg_stat_activity WHERE application_name = $1 AND backend_type = "
+        "'client backend'",
         {application_name});
     if (pid) return *pid;
     if (gave_up()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  throw core::Failure(core::MakeError(core::ErrorCode::kTimeout,
-                                      what + " did not connect to the database within " +
-                                          std::to_string(timeout.count()) + " s"));
+  throw core::Failure(core::MakeError(
+      core::ErrorCode::kTimeout,
+      what + " did not connect to the database within " + std::to_string(timeout.count()) + " s"));
 }
 
 void EndSession(PgConnection& conn, const std::string& application_name) {

@@ -16,7 +16,8 @@ namespace immich_maint::sidecar {
 
 // The same server, user and password, another database: `postgres`, else `template1`. Throws
 // core::Failure(kConnectionFailed) naming both when neither accepts us.
-std::unique_ptr<PgConnection> ConnectToMaintenanceDatabase(const DbSettings& db, const std::string& application_name);
+std::unique_ptr<PgConnection> ConnectToMaintenanceDatabase(const DbSettings& db,
+                                                           const std::string& application_name);
 
 // DbSettings with dbname replaced.
 DbSettings WithDatabase(const DbSettings& db, const std::string& database);
@@ -36,8 +37,9 @@ int TerminateOthers(PgConnection& conn, const std::string& database, const Spare
 // The pid of the session with this application_name, once it is connected; polls until
 // `timeout` or until `gave_up()` says the process behind it is gone. Throws
 // core::Failure(kTimeout) `<what> did not connect to the database within N s`.
-std::string WaitForSession(PgConnection& conn, const std::string& application_name, const std::string& what,
-                           std::chrono::seconds timeout, const std::function<bool()>& gave_up);
+std::string WaitForSession(PgConnection& conn, const std::string& application_name,
+                           const std::string& what, std::chrono::seconds timeout,
+                           const std::function<bool()>& gave_up);
 
 // Terminates the session with this application_name (if any) and waits until it has ended, so
 // its transaction is rolled back and its locks released before the caller goes on.

@@ -37,7 +37,8 @@ void RunCompress(const CompressCliOptions& cli) {
   settings.compressor = ParseCompressor(cli.compressor).value();
   settings.level = cli.level;
   settings.rsyncable = !cli.no_rsyncable;
-  FunctionSink sink([](const std::uint8_t* data, std::size_t size) { WriteAll(STDOUT_FILENO, data, size); });
+  FunctionSink sink(
+      [](const std::uint8_t* data, std::size_t size) { WriteAll(STDOUT_FILENO, data, size); });
   auto encoder = MakeGzipEncoder(settings, sink).value();
   std::vector<std::uint8_t> buffer(std::size_t{1} << 20);
   for (;;) {
@@ -54,9 +55,12 @@ void RunCompress(const CompressCliOptions& cli) {
 
 void AddCompressCommand(CLI::App& app) {
   auto cli = std::make_shared<CompressCliOptions>();
-  auto* cmd = app.add_subcommand("compress", "Gzip stdin to stdout as backups are compressed (a tool for benchmarks)");
-  cmd->add_option("--compressor", cli->compressor, "isal (fast) or zlib (portable)")->capture_default_str();
-  cmd->add_option("--level", cli->level, "Compression level: isal 0-3 (default 1), zlib 1-9 (default 6)");
+  auto* cmd = app.add_subcommand(
+      "compress", "Gzip stdin to stdout as backups are compressed (a tool for benchmarks)");
+  cmd->add_option("--compressor", cli->compressor, "isal (fast) or zlib (portable)")
+      ->capture_default_str();
+  cmd->add_option("--level", cli->level,
+                  "Compression level: isal 0-3 (default 1), zlib 1-9 (default 6)");
   cmd->add_flag("--no-rsyncable", cli->no_rsyncable, "No content-defined resets");
   cmd->callback([cli] { RunCompress(*cli); });
 }

@@ -48,8 +48,9 @@ std::string CheckedBasename(const std::string& path) {
 std::string ReadyFolder(const std::string& media) {
   std::error_code ec;
   if (!fs::is_directory(media, ec)) {
-    throw core::Failure(core::MakeError(core::ErrorCode::kNotFound, "media location does not exist: " + media, {},
-                                        "Set --media or IMMICH_MEDIA_LOCATION to Immich's media folder."));
+    throw core::Failure(
+        core::MakeError(core::ErrorCode::kNotFound, "media location does not exist: " + media, {},
+                        "Set --media or IMMICH_MEDIA_LOCATION to Immich's media folder."));
   }
   const std::string folder = BackupsFolder(media);
   fs::create_directory(folder, ec);  // Immich creates it too
@@ -59,7 +60,8 @@ std::string ReadyFolder(const std::string& media) {
 void RefuseOverwrite(const std::string& folder, const std::string& name) {
   std::error_code ec;
   if (!fs::exists(fs::symlink_status(fs::path(folder) / name, ec))) return;
-  throw core::Failure(core::MakeError(core::ErrorCode::kInvalidArgument, "backup already exists: " + name, {},
+  throw core::Failure(core::MakeError(core::ErrorCode::kInvalidArgument,
+                                      "backup already exists: " + name, {},
                                       "Pass --replace to overwrite it."));
 }
 
@@ -94,7 +96,11 @@ void RunImport(const ImportCliOptions& cli) {
   CopyInto(cli.path, file);
   file.Commit();
   if (cli.json) {
-    std::cout << nlohmann::json{{"name", name}, {"path", file.final_path()}, {"check", BackupCheckJson(check)}}.dump(2) << '\n';
+    std::cout << nlohmann::json{{"name", name},
+                                {"path", file.final_path()},
+                                {"check", BackupCheckJson(check)}}
+                     .dump(2)
+              << '\n';
   } else {
     std::printf("imported %s as %s (%s, verified)\n", cli.path.c_str(), file.final_path().c_str(),
                 HumanBytes(check.size).c_str());
@@ -105,13 +111,16 @@ void RunImport(const ImportCliOptions& cli) {
 
 void AddImportCommand(CLI::App& app) {
   auto cli = std::make_shared<ImportCliOptions>();
-  auto* cmd = app.add_subcommand("import", "Verify a backup file and store it in <media>/backups as uploaded-<name>");
+  auto* cmd = app.add_subcommand(
+      "import", "Verify a backup file and store it in <media>/backups as uploaded-<name>");
   cmd->footer(
       "The name must pass Immich's rule (letters, digits, '-', '_', '.', ending in .sql or\n"
       ".sql.gz). The copy is written as .tmp, fsynced and renamed; an existing file is kept\n"
       "unless --replace.");
   cmd->add_option("path", cli->path, "The backup file to import")->required();
-  cmd->add_option("--media", cli->media, "Media location (default: IMMICH_MEDIA_LOCATION, else /data or /usr/src/app/upload)");
+  cmd->add_option(
+      "--media", cli->media,
+      "Media location (default: IMMICH_MEDIA_LOCATION, else /data or /usr/src/app/upload)");
   cmd->add_flag("--replace", cli->replace, "Overwrite an existing uploaded-<name>");
   cmd->add_flag("--json", cli->json, "Print the result as JSON");
   cmd->callback([cli] { RunImport(*cli); });

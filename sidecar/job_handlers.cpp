@@ -10,10 +10,25 @@ namespace immich_maint::sidecar {
 
 namespace {
 
+// keepLastAmount from the schedule's params, exactly: a JSON integer from 1 up. Anything else
+// (2.9, true, "14", 4294967297) is refused rather than read as some other number, because the
+// number decides which backups are deleted.
+int KeepLastAmount(const nlohmann::json& params) {
+  if (!params.contains("keepLastAmount")) return 14;
+  const nlohmann::json& keep = params["keepLastAmount"];
+  if (keep.is_number_integer() && keep.get<long long>() >= 1 && keep.get<long long>() <= 1000000) {
+    return static_cast<int>(keep.get<long long>());
+  }
+  throw core::Failure(core::MakeError(
+      core::ErrorCode::kInvalidKeepCount, "keepLastAmount must be a positive integer, got " + keep.dump(),
+      {}, "Set it with UPDATE immich_maint.schedule SET params = params || '{\"keepLastAmount\": 14}' "
+          "WHERE job = 'DatabaseBackup'."));
+}
+
 nlohmann::json RunDatabaseBackup(const RunContext& run) {
   BackupOptions options;
   options.media = run.media;
-  options.keep_last_amount = run.params.value("keepLastAmount", 14);
+  options.keep_last_amount = KeepLastAmount(run.params);
   const double expected = run.params.value("expectedDumpBytes", 0.0);
   options.progress = [&](std::uint64_t bytes) {
     if (expected > 0) run.progress(std::min(0.99, static_cast<double>(bytes) / expected));
@@ -27,7 +42,8 @@ nlohmann::json RunDatabaseBackup(const RunContext& run) {
 nlohmann::json RunDatabaseRestore(const RunContext& run) {
   const std::string name = run.params.value("name", "");
   if (name.empty()) {
-    throw core::Failure(core::MakeError(core::ErrorCode::kInvalidArgument, "a restore needs a backup name", {},
+    throw core::Failure(core::MakeError(core::ErrorCode::kInvalidArgument,
+                                        "a restore needs a backup name", {},
                                         "Queue it with SELECT immich_restore('<name>')."));
   }
   RestoreOptions options;
@@ -38,7 +54,9 @@ nlohmann::json RunDatabaseRestore(const RunContext& run) {
   if (run.params.contains("requester_pid") && run.params["requester_pid"].is_number_integer()) {
     options.spare_pid = std::to_string(run.params["requester_pid"].get<long long>());
   }
-  options.progress = [&](RestorePhase, double fraction, std::uint64_t, std::uint64_t) { run.progress(fraction); };
+  options.progress = [&](RestorePhase, double fraction, std::uint64_t, std::uint64_t) {
+    run.progress(fraction);
+  };
   return RestoreResultJson(RunRestore(run.db, options));
 }
 

@@ -26,7 +26,8 @@ std::string RandomHex(std::size_t bytes) {
 }
 
 bool TableExists(PgConnection& conn) {
-  return conn.Value("SELECT to_regclass('public.system_metadata') IS NOT NULL") == std::optional<std::string>("t");
+  return conn.Value("SELECT to_regclass('public.system_metadata') IS NOT NULL") ==
+         std::optional<std::string>("t");
 }
 
 }  // namespace
@@ -43,7 +44,8 @@ MaintenanceRow ReadMaintenanceMode(PgConnection& conn) {
   MaintenanceRow row;
   row.table_exists = TableExists(conn);
   if (row.table_exists) {
-    row.value = conn.Value("SELECT value::text FROM public.system_metadata WHERE key = 'maintenance-mode'");
+    row.value =
+        conn.Value("SELECT value::text FROM public.system_metadata WHERE key = 'maintenance-mode'");
   }
   return row;
 }
@@ -58,10 +60,15 @@ void WriteMaintenanceMode(PgConnection& conn, const std::optional<std::string>& 
   conn.Exec("BEGIN");
   try {
     conn.Query("DELETE FROM public.system_metadata WHERE key = 'maintenance-mode'");
-    conn.Query("INSERT INTO public.system_metadata (key, value) VALUES ('maintenance-mode', $1::jsonb)", {*value});
+    conn.Query(
+        "INSERT INTO public.system_metadata (key, value) VALUES ('maintenance-mode', $1::jsonb)",
+        {*value});
     conn.Exec("COMMIT");
   } catch (...) {
-    try { conn.Exec("ROLLBACK"); } catch (...) {}  // NOLINT: the connection may be gone
+    try {
+      conn.Exec("ROLLBACK");
+    } catch (...) {
+    }  // NOLINT: the connection may be gone
     throw;
   }
 }

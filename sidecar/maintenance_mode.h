@@ -16,8 +16,8 @@ namespace immich_maint::sidecar {
 std::string MaintenanceOnValue(const std::string& backup_name);
 
 struct MaintenanceRow {
-  bool table_exists = false;          // public.system_metadata (a database Immich set up)
-  std::optional<std::string> value;   // the row's JSON; nullopt: no row
+  bool table_exists = false;         // public.system_metadata (a database Immich set up)
+  std::optional<std::string> value;  // the row's JSON; nullopt: no row
 };
 
 MaintenanceRow ReadMaintenanceMode(PgConnection& conn);

@@ -1,7 +1,7 @@
-// Walks one storage folder for the orphan scan. Below the folder nothing is followed: entries
-// are typed with lstat semantics, subfolders opened with O_NOFOLLOW, so a symlink is reported
-// as a symlink and never leads out of the media folder. A folder that cannot be read is
-// reported and the walk goes on.
+// Walks the storage folders for the orphan scan, on several threads. Below each folder nothing
+// is followed: entries are typed with lstat semantics and subfolders opened with O_NOFOLLOW (or
+// openat2's RESOLVE_NO_SYMLINKS), so a symlink is reported as a symlink and never leads out of
+// the media folder. A folder that cannot be read is reported and the walk goes on.
 #pragma once
 
 #include <sys/stat.h>
@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace immich_maint::sidecar {
 
@@ -27,8 +28,16 @@ struct WalkVisitor {
   std::function<void(const std::string& relative, int error_number)> on_unreadable;
 };
 
-// false when <media>/<folder> does not exist. The folder itself is opened following a symlink
-// (it may be a volume mounted through one, as Immich allows); nothing below it is.
+// Walks <media>/<folder> for each folder with one thread per visitor; each visitor is only
+// ever called from its own thread, so it needs no lock. The folders themselves are opened
+// following a symlink (a volume may be mounted through one, as Immich allows); nothing below
+// them is. Folders down to <folder>/<user>/<xx> (Immich's layout) are shared out as tasks,
+// deeper ones walked by the thread that found them. Returns, per folder, whether it exists.
+std::vector<bool> WalkStorageFolders(const std::string& media,
+                                     const std::vector<std::string>& folders,
+                                     const std::vector<WalkVisitor>& visitors);
+
+// One folder on the calling thread; false when it does not exist.
 bool WalkStorageFolder(const std::string& media, const std::string& folder,
                        const WalkVisitor& visitor);
 

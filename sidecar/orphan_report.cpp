@@ -112,7 +112,9 @@ nlohmann::json OrphanScanJson(const OrphanScanResult& r, bool with_files) {
                         {"deleted", t.deleted},
                         {"deleted_bytes", t.deleted_bytes},
                         {"failed", t.failed},
-                        {"seconds", r.seconds}};
+                        {"seconds", r.seconds},
+                        {"db_seconds", r.db_seconds},
+                        {"walk_seconds", r.walk_seconds}};
   if (!with_files) return out;
   out["orphan_files"] = nlohmann::json::array();
   for (const OrphanFile& o : r.orphans) out["orphan_files"].push_back(OrphanJson(o));

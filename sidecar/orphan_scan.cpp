@@ -2,10 +2,17 @@
 // walk the folders, split the unseen paths, act on orphans when asked.
 #include "sidecar/orphan_scan.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <iterator>
+#include <set>
+#include <thread>
 
 #include "core/error.h"
 #include "core/media_paths.h"
@@ -13,19 +20,27 @@
 #include "core/storage_folders.h"
 #include "sidecar/db_file_refs.h"
 #include "sidecar/orphan_actions.h"
-#include "sidecar/server_info.h"
 #include "sidecar/storage_check.h"
 
 namespace immich_maint::sidecar {
 
 namespace {
 
-struct WalkState {
+// What every walking thread shares: read-only, but for the seen marks (one byte per path, each
+// written by the one thread that meets it) and the progress count.
+struct WalkShared {
   const OrphanScanOptions& options;
-  OrphanScanResult& result;
   core::PathSet& refs;
+  std::int64_t now;
+  std::uint64_t expected;  // database paths, for progress
+  std::atomic<std::uint64_t> seen{0};
+};
+
+// One thread's findings, merged when the walk ends.
+struct ThreadScan {
+  OrphanScanResult part;                // orphans, unreadable, counters and tallies
   std::vector<std::string> unreadable;  // raw media-relative paths, for FindMissing
-  std::int64_t now = 0;
+  bool reports_progress = false;
 };
 
 void Progress(const OrphanScanOptions& options, double fraction) {
@@ -34,55 +49,113 @@ void Progress(const OrphanScanOptions& options, double fraction) {
 
 // Every scanned folder Immich saw mounted must still have its marker: an unmounted volume would
 // make every file in it look missing, and its mount point's files orphans.
+// (Judged by core's rule, with a folder that cannot be looked into taken as mounted: the walk
+// reports it as unreadable.)
 void RequireFoldersMounted(PgConnection& conn, const std::string& media) {
-  for (const auto& spec : core::StorageFolders()) {
-    if (spec.scanned_for_orphans) CheckFolderMounted(conn, media, spec.name);
-  }
-}
-
-void OnUnreadable(WalkState& state, const std::string& relative, int error_number) {
-  state.unreadable.push_back(relative);
-  state.result.unreadable.emplace_back(relative, std::strerror(error_number));
-}
-
-void OnEntry(WalkState& state, FolderTally& tally, const std::string& folder,
-             const WalkEntry& entry) {
-  if (core::IsSkippedName(entry.name)) return;
-  OrphanScanResult& result = state.result;
-  ++result.files_seen, ++tally.files;
-  if (result.files_seen % 8192 == 0 && result.db_paths > 0) {
-    Progress(state.options,
-             0.1 + 0.8 * std::min(1.0, double(result.files_seen) / double(result.db_paths)));
-  }
-  if (state.refs.MarkSeen(entry.relative)) return (void)++result.referenced;
-  struct stat st {};
-  if (const int error_number = StatEntry(entry, st))
-    return OnUnreadable(state, std::string(entry.relative), error_number);
-  const std::int64_t changed =
-      std::max<std::int64_t>(st.st_mtime, st.st_ctime);  // a rename moves ctime
-  if (state.now - changed < state.options.min_age_seconds) return (void)++result.skipped_young;
-  result.orphans.push_back({std::string(entry.relative),
-                            folder,
-                            entry.type,
-                            static_cast<std::uint64_t>(st.st_size),
-                            static_cast<std::int64_t>(st.st_mtime),
-                            {},
-                            {},
-                            {}});
-  ++tally.orphans;
-  tally.orphan_bytes += static_cast<std::uint64_t>(st.st_size);
-}
-
-void WalkFolders(WalkState& state) {
+  const std::set<std::string> mount_checks = ReadMountChecks(conn);
   for (const auto& spec : core::StorageFolders()) {
     if (!spec.scanned_for_orphans) continue;
-    FolderTally& tally = state.result.folders[spec.name];
-    const std::string folder = spec.name;
-    WalkVisitor visitor{
-        [&](const WalkEntry& e) { OnEntry(state, tally, folder, e); },
-        [&](const std::string& r, int error_number) { OnUnreadable(state, r, error_number); }};
-    tally.present = WalkStorageFolder(state.options.media, folder, visitor);
+    core::FolderObservation seen;
+    seen.folder = spec.name;
+    seen.path = media + "/" + spec.name;
+    seen.mount_checked = mount_checks.count(spec.name) > 0;
+    struct stat st {};
+    seen.exists = ::stat(seen.path.c_str(), &st) == 0 || errno != ENOENT;
+    seen.marker = ::stat((seen.path + "/.immich").c_str(), &st) == 0 || errno != ENOENT;
+    seen.readable = seen.writable = true;
+    core::FolderVerdict verdict = core::JudgeFolder(seen);
+    if (verdict.status != core::FolderStatus::kNotMounted) continue;
+    verdict.fails_run = true;  // thumbs too: every file in it would look missing
+    throw core::Failure(*core::StorageCheckError({seen}, {verdict}));
   }
+}
+
+void OnUnreadable(ThreadScan& scan, const std::string& relative, int error_number) {
+  scan.unreadable.push_back(relative);
+  scan.part.unreadable.emplace_back(relative, std::strerror(error_number));
+}
+
+void CountSeen(WalkShared& shared, ThreadScan& scan) {
+  if (++scan.part.files_seen % 4096 != 0) return;
+  const std::uint64_t seen = shared.seen += 4096;
+  if (scan.reports_progress && shared.expected > 0) {
+    Progress(shared.options, 0.1 + 0.8 * std::min(1.0, double(seen) / double(shared.expected)));
+  }
+}
+
+void OnEntry(WalkShared& shared, ThreadScan& scan, const WalkEntry& entry) {
+  if (core::IsSkippedName(entry.name)) return;
+  const std::string_view folder = entry.relative.substr(0, entry.relative.find('/'));
+  FolderTally& tally = scan.part.folders.find(folder)->second;
+  CountSeen(shared, scan);
+  ++tally.files;
+  if (shared.refs.MarkSeen(entry.relative)) return (void)++scan.part.referenced;
+  struct stat st {};
+  if (const int error_number = StatEntry(entry, st)) {
+    return OnUnreadable(scan, std::string(entry.relative), error_number);
+  }
+  const std::int64_t changed =
+      std::max<std::int64_t>(st.st_mtime, st.st_ctime);  // rename moves ctime
+  if (shared.now - changed < shared.options.min_age_seconds) return (void)++scan.part.skipped_young;
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  scan.part.orphans.push_back({std::string(entry.relative),
+                               std::string(folder),
+                               entry.type,
+                               size,
+                               static_cast<std::int64_t>(st.st_mtime),
+                               {},
+                               {},
+                               {}});
+  ++tally.orphans;
+  tally.orphan_bytes += size;
+}
+
+std::vector<std::string> ScannedFolders() {
+  std::vector<std::string> folders;
+  for (const auto& spec : core::StorageFolders()) {
+    if (spec.scanned_for_orphans) folders.emplace_back(spec.name);
+  }
+  return folders;
+}
+
+std::size_t WalkThreads() {
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 2, 8);
+}
+
+void Merge(ThreadScan& scan, OrphanScanResult& result, std::vector<std::string>& unreadable) {
+  auto& part = scan.part;
+  std::move(part.orphans.begin(), part.orphans.end(), std::back_inserter(result.orphans));
+  std::move(part.unreadable.begin(), part.unreadable.end(), std::back_inserter(result.unreadable));
+  std::move(scan.unreadable.begin(), scan.unreadable.end(), std::back_inserter(unreadable));
+  result.files_seen += part.files_seen;
+  result.referenced += part.referenced;
+  result.skipped_young += part.skipped_young;
+  for (const auto& [name, t] : part.folders) {
+    FolderTally& sum = result.folders[name];
+    sum.files += t.files, sum.orphans += t.orphans, sum.orphan_bytes += t.orphan_bytes;
+  }
+}
+
+// Walks the five folders on several threads; returns the unreadable folders' raw paths.
+std::vector<std::string> WalkFolders(WalkShared& shared, OrphanScanResult& result) {
+  const std::vector<std::string> folders = ScannedFolders();
+  std::vector<ThreadScan> scans(WalkThreads());
+  std::vector<WalkVisitor> visitors;
+  for (ThreadScan& scan : scans) {
+    for (const auto& folder : folders) scan.part.folders[folder];
+    visitors.push_back(
+        {[&](const WalkEntry& e) { OnEntry(shared, scan, e); },
+         [&](const std::string& r, int error_number) { OnUnreadable(scan, r, error_number); }});
+  }
+  scans[0].reports_progress = true;
+  const std::vector<bool> present = WalkStorageFolders(shared.options.media, folders, visitors);
+  std::vector<std::string> unreadable;
+  for (ThreadScan& scan : scans) Merge(scan, result, unreadable);
+  for (std::size_t i = 0; i < folders.size(); ++i) result.folders[folders[i]].present = present[i];
+  std::sort(result.orphans.begin(), result.orphans.end(),
+            [](const OrphanFile& a, const OrphanFile& b) { return a.relative < b.relative; });
+  std::sort(result.unreadable.begin(), result.unreadable.end());
+  return unreadable;
 }
 
 void SplitUnseen(const core::PathSet& refs, const std::vector<std::string>& unreadable,
@@ -108,6 +181,9 @@ void TakeRefsFacts(const DbFileRefs& refs, OrphanScanResult& result) {
 
 OrphanScanResult RunOrphanScan(PgConnection& conn, const OrphanScanOptions& options) {
   const auto started = std::chrono::steady_clock::now();
+  const auto since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  };
   RequireMediaFolder(options.media);
   RequireFoldersMounted(conn, options.media);
   OrphanScanResult result;
@@ -115,16 +191,19 @@ OrphanScanResult RunOrphanScan(PgConnection& conn, const OrphanScanOptions& opti
   result.min_age_seconds = options.min_age_seconds;
   DbFileRefs refs = ReadDbFileRefs(conn, options.media, options.db_media_prefix);
   TakeRefsFacts(refs, result);
+  result.db_seconds = since(started);
   Progress(options, 0.1);
-  WalkState state{options, result, refs.paths, {}, static_cast<std::int64_t>(std::time(nullptr))};
-  WalkFolders(state);
-  SplitUnseen(refs.paths, state.unreadable, result);
+  const auto walk_started = std::chrono::steady_clock::now();
+  WalkShared shared{options, refs.paths, static_cast<std::int64_t>(std::time(nullptr)),
+                    result.db_paths};
+  const std::vector<std::string> unreadable = WalkFolders(shared, result);
+  result.walk_seconds = since(walk_started);
+  SplitUnseen(refs.paths, unreadable, result);
   Progress(options, 0.9);
   if (options.quarantine || options.delete_regenerable) {
     result.quarantine = ApplyOrphanActions(options.media, options, result.orphans);
   }
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  result.seconds = since(started);
   return result;
 }
 

@@ -52,9 +52,9 @@ struct OrphanScanResult {
   std::vector<OrphanFile> orphans;
   std::vector<std::string> missing;                             // media-relative
   std::vector<std::pair<std::string, std::string>> unreadable;  // path, reason
-  std::map<std::string, FolderTally> folders;
+  std::map<std::string, FolderTally, std::less<>> folders;
   std::string quarantine;  // media-relative run folder; empty when nothing was moved
-  double seconds = 0;
+  double seconds = 0, db_seconds = 0, walk_seconds = 0;  // in all; reading the database; walking
 };
 
 // Throws kNotFound (no media location), kNotMounted (a folder Immich saw has no marker: every

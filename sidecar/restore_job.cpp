@@ -63,11 +63,15 @@ class Restore {
   void KeepOthersOut();
   void AwaitRestorePoint();
   void Feed();
+  bool FeedAll(RestoreStream& stream, const RestoreScript& script, const std::string& prefix);
+  void WriteToPsql(std::string_view text);
+  void RequireDatabaseSection(const RestoreStream& stream) const;
   void FinishPsql(const RestoreStream& stream, std::uint64_t prefix_lines, bool fed_all);
   void LetOthersBackIn();
   core::Error RollBack(core::Error error);
   void Report(RestorePhase phase, std::uint64_t done, std::uint64_t total);
   void EnterPhase(const std::string& phase);
+  void StartPsql();
   void StartRestorePoint();
   ChildSpec PsqlSpec() const;
   StreamPlan MakeStreamPlan() const;
@@ -148,13 +152,16 @@ void Restore::Verify() {
   const auto started = Clock::now();
   Report(RestorePhase::kVerify, 0, 0);
   CheckOptions check;
-  check.progress = [&](std::uint64_t done, std::uint64_t total) { Report(RestorePhase::kVerify, done, total); };
+  check.progress = [&](std::uint64_t done, std::uint64_t total) {
+    Report(RestorePhase::kVerify, done, total);
+  };
   result_.check = CheckBackupFile(path_, check);
   result_.kind = DumpKindName(result_.check.dump.kind);
   if (result_.check.cluster_by_name != (result_.check.dump.kind == DumpKind::kCluster)) {
     result_.notes.push_back(std::string("Immich would read this backup as a ") +
                             (result_.check.cluster_by_name ? "cluster" : "single-database") +
-                            " dump by its name; its header says " + result_.kind + ", which is what is restored");
+                            " dump by its name; its header says " + result_.kind +
+                            ", which is what is restored");
   }
   result_.verify_seconds = SecondsSince(started);
 }
@@ -165,7 +172,9 @@ void Restore::ReadFacts() {
   extension_schema_ = conn_->Value(
       "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
       "WHERE e.extname = 'immich_maint'");
-  for (const auto& row : conn_->Query("SELECT rolname FROM pg_roles")) roles_.insert(row[0].value_or(""));
+  for (const auto& row : conn_->Query("SELECT rolname FROM pg_roles")) {
+    roles_.insert(row[0].value_or(""));
+  }
   maintenance_ = ReadMaintenanceMode(*conn_);
   journal_.database = result_.database;
   journal_.backup = options_.name;
@@ -193,12 +202,37 @@ void Restore::MarkMaintenance() {
 ChildSpec Restore::PsqlSpec() const {
   ChildSpec spec;
   spec.binary = psql_binary_;
-  spec.args = {"-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-f", "-",  // -f -: errors name their line
-               "--dbname=" + db_.ConnInfoWithoutPassword() + " application_name='" + psql_session_ + "'"};
+  // -f -: stdin read as a file, so psql's errors name their input line
+  spec.args = {
+      "-X",
+      "-q",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-o",
+      "/dev/null",
+      "-f",
+      "-",
+      "--dbname=" + db_.ConnInfoWithoutPassword() + " application_name='" + psql_session_ + "'"};
   if (!db_.password.empty()) spec.env.emplace_back("PGPASSWORD", db_.password);
   return spec;
 }
 
+// psql connects now and waits for its input: after the door closes nobody, superusers
+// included, can connect to a database that does not allow connections.
+void Restore::StartPsql() {
+  psql_ = std::make_unique<FedChild>(PsqlSpec());
+  try {
+    spared_.pids.push_back(WaitForSession(*admin_, psql_session_, "psql", std::chrono::seconds(30),
+                                          [this] { return !psql_->Running(); }));
+  } catch (const core::Failure&) {
+    const ChildOutcome outcome = psql_->Finish();
+    throw core::Failure(MakeError(ErrorCode::kRestoreFailed,
+                                  "psql could not connect: " + outcome.Describe(),
+                                  "psql said: " + outcome.stderr_tail));
+  }
+}
+
+// pg_dump runs in a thread of its own; once its session is connected, the door may close.
 void Restore::StartRestorePoint() {
   point_conn_ = std::make_unique<PgConnection>(db_, "immich-maintd-restore-point");
   BackupOptions backup;
@@ -206,34 +240,30 @@ void Restore::StartRestorePoint() {
   backup.pg_bin = options_.pg_bin;
   backup.application_name = dump_session_;
   const std::uint64_t expected = result_.check.sql_bytes;
-  backup.progress = [this, expected](std::uint64_t bytes) { Report(RestorePhase::kRestorePoint, bytes, expected); };
-  point_ = std::async(std::launch::async, [this, backup] { return WriteRestorePoint(*point_conn_, db_, backup); });
-}
-
-// psql and pg_dump connect before the door closes: nobody, superusers included, can connect to
-// a database that does not allow connections.
-void Restore::StartSessions() {
-  psql_ = std::make_unique<FedChild>(PsqlSpec());
+  backup.progress = [this, expected](std::uint64_t bytes) {
+    Report(RestorePhase::kRestorePoint, bytes, expected);
+  };
+  point_ = std::async(std::launch::async,
+                      [this, backup] { return WriteRestorePoint(*point_conn_, db_, backup); });
+  const auto ended = [this] {
+    return point_.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  };
   try {
-    spared_.pids.push_back(WaitForSession(*admin_, psql_session_, "psql", std::chrono::seconds(30),
-                                          [this] { return !psql_->Running(); }));
-  } catch (const core::Failure&) {
-    const ChildOutcome outcome = psql_->Finish();
-    throw core::Failure(MakeError(ErrorCode::kRestoreFailed, "psql could not connect: " + outcome.Describe(),
-                                  "psql said: " + outcome.stderr_tail));
-  }
-  spared_.pids.push_back(conn_->Value("SELECT pg_backend_pid()::text").value_or("0"));
-  if (!options_.spare_pid.empty()) spared_.pids.push_back(options_.spare_pid);
-  spared_.application_names = {"immich-maintd-serve", "immich-maintd-heartbeat", "immich-maintd-restore-point"};
-  if (!options_.restore_point) return;
-  StartRestorePoint();
-  const auto ended = [this] { return point_.wait_for(std::chrono::seconds(0)) == std::future_status::ready; };
-  try {
-    spared_.pids.push_back(WaitForSession(*admin_, dump_session_, "pg_dump", std::chrono::seconds(60), ended));
+    spared_.pids.push_back(
+        WaitForSession(*admin_, dump_session_, "pg_dump", std::chrono::seconds(60), ended));
   } catch (const core::Failure&) {
     if (!ended()) throw;
     AwaitRestorePoint();  // pg_dump already ended: its error, or a database small enough to be done
   }
+}
+
+void Restore::StartSessions() {
+  StartPsql();
+  spared_.pids.push_back(conn_->Value("SELECT pg_backend_pid()::text").value_or("0"));
+  if (!options_.spare_pid.empty()) spared_.pids.push_back(options_.spare_pid);
+  spared_.application_names = {"immich-maintd-serve", "immich-maintd-heartbeat",
+                               "immich-maintd-restore-point"};
+  if (options_.restore_point) StartRestorePoint();
 }
 
 void Restore::KeepOthersOut() {
@@ -278,40 +308,55 @@ RestoreScript Restore::MakeScript() const {
   return script;
 }
 
-// prefix, the filtered dump (read and checked again on the way), postlude with COMMIT.
+void Restore::RequireDatabaseSection(const RestoreStream& stream) const {
+  if (stream.found_database()) return;
+  std::string held;
+  for (const auto& name : stream.databases()) held += (held.empty() ? "" : ", ") + name;
+  throw core::Failure(
+      MakeError(ErrorCode::kNotFound,
+                "database " + result_.database + " is not in the cluster dump " + options_.name,
+                "It holds: " + (held.empty() ? std::string("no database sections") : held) + "."));
+}
+
+// prefix, the filtered dump (read and checked again on the way), postlude ending in COMMIT.
+// False when psql stopped reading first (FinishPsql then says why).
+bool Restore::FeedAll(RestoreStream& stream, const RestoreScript& script,
+                      const std::string& prefix) {
+  CheckOptions read;
+  read.progress = [&](std::uint64_t done, std::uint64_t total) {
+    Report(RestorePhase::kRestore, done, total);
+  };
+  read.on_sql = [&](const std::uint8_t* data, std::size_t size) { stream.Feed(data, size); };
+  try {
+    WriteToPsql(prefix);
+    CheckBackupFile(path_, read);
+    stream.Finish();
+    if (script.cluster) RequireDatabaseSection(stream);
+    WriteToPsql(RestorePostlude(script));
+    return true;
+  } catch (const PsqlStopped&) {
+    return false;
+  }
+}
+
+void Restore::WriteToPsql(std::string_view text) {
+  if (!psql_->Write(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()))
+    throw PsqlStopped{};
+}
+
 void Restore::Feed() {
   const auto started = Clock::now();
   EnterPhase("restore");
   Report(RestorePhase::kRestore, 0, 0);
   const RestoreScript script = MakeScript();
-  const auto write = [this](const char* data, std::size_t size) {
-    if (!psql_->Write(reinterpret_cast<const std::uint8_t*>(data), size)) throw PsqlStopped{};
-  };
-  RestoreStream stream(MakeStreamPlan(), write);
+  RestoreStream stream(MakeStreamPlan(), [this](const char* data, std::size_t size) {
+    WriteToPsql({data, size});
+  });
   const std::string prefix = RestorePrefix(script);
-  CheckOptions read;
-  read.progress = [&](std::uint64_t done, std::uint64_t total) { Report(RestorePhase::kRestore, done, total); };
-  read.on_sql = [&](const std::uint8_t* data, std::size_t size) { stream.Feed(data, size); };
-  bool fed_all = false;
-  try {
-    write(prefix.data(), prefix.size());
-    CheckBackupFile(path_, read);
-    stream.Finish();
-    if (script.cluster && !stream.found_database()) {
-      std::string held;
-      for (const auto& name : stream.databases()) held += (held.empty() ? "" : ", ") + name;
-      throw core::Failure(MakeError(ErrorCode::kNotFound,
-                                    "database " + result_.database + " is not in the cluster dump " + options_.name,
-                                    "It holds: " + (held.empty() ? std::string("no database sections") : held) + "."));
-    }
-    const std::string postlude = RestorePostlude(script);
-    write(postlude.data(), postlude.size());
-    fed_all = true;
-  } catch (const PsqlStopped&) {
-    // psql exited early; FinishPsql reports why
-  }
+  const bool fed_all = FeedAll(stream, script, prefix);
   result_.runs_carried = script.carry_runs;
-  FinishPsql(stream, static_cast<std::uint64_t>(std::count(prefix.begin(), prefix.end(), '\n')), fed_all);
+  FinishPsql(stream, static_cast<std::uint64_t>(std::count(prefix.begin(), prefix.end(), '\n')),
+             fed_all);
   for (const auto& name : stream.databases()) {
     if (name != result_.database) result_.other_databases.push_back(name);
   }
@@ -319,7 +364,8 @@ void Restore::Feed() {
 }
 
 // Where psql's error line is: in our SQL before or after the dump, or a line of the dump.
-std::string Where(const RestoreStream& stream, std::uint64_t prefix_lines, std::uint64_t line, const std::string& name) {
+std::string Where(const RestoreStream& stream, std::uint64_t prefix_lines, std::uint64_t line,
+                  const std::string& name) {
   if (line == 0) return "";
   if (line <= prefix_lines) return " before the dump";
   const std::uint64_t source = stream.SourceLine(line - prefix_lines);
@@ -335,16 +381,31 @@ void Restore::FinishPsql(const RestoreStream& stream, std::uint64_t prefix_lines
   if (outcome.ok() && fed_all) return;
   const PsqlError error = ParsePsqlError(outcome.stderr_tail);
   if (error.message.empty()) {
-    throw core::Failure(MakeError(ErrorCode::kRestoreFailed, "restore failed: psql " + outcome.Describe(),
-                                  outcome.stderr_tail.empty() ? "" : "psql said: " + outcome.stderr_tail));
+    throw core::Failure(
+        MakeError(ErrorCode::kRestoreFailed, "restore failed: psql " + outcome.Describe(),
+                  outcome.stderr_tail.empty() ? "" : "psql said: " + outcome.stderr_tail));
   }
   throw core::Failure(MakeError(ErrorCode::kRestoreFailed,
-                                "restore failed" + Where(stream, prefix_lines, error.line, options_.name) + ": " + error.message,
+                                "restore failed" +
+                                    Where(stream, prefix_lines, error.line, options_.name) + ": " +
+                                    error.message,
                                 error.detail));
 }
 
+// The restore committed (maintenance mode went off inside it): only the door is left to open.
+// If that fails, the journal stays for the next start, and the error says the data is restored.
 void Restore::LetOthersBackIn() {
-  UndoRestoreChanges(db_, journal_, true);
+  journal_.maintenance_set = false;
+  EnterPhase("done");
+  try {
+    UndoRestoreChanges(db_, journal_, true);
+  } catch (const core::Failure& failure) {
+    throw core::Failure(MakeError(
+        failure.error().code, "restored, but new connections are still refused: " + failure.error().message,
+        "The database holds the backup's data.",
+        "The next `immich-maintd restore` or `serve` start allows them again, or run ALTER DATABASE " +
+            QuoteIdent(result_.database) + " ALLOW_CONNECTIONS true from another database."));
+  }
   RemoveRestoreJournal(folder_);
 }
 
@@ -359,12 +420,15 @@ core::Error Restore::RollBack(core::Error error) {
     if (point_.valid()) point_.wait();
     if (journal_written_) UndoRestoreChanges(db_, journal_, false);
     if (journal_written_) RemoveRestoreJournal(folder_);
-    error.detail += std::string(error.detail.empty() ? "" : "\n") +
-                    "Nothing was changed: the restore was rolled back and the database is as it was.";
+    error.detail +=
+        std::string(error.detail.empty() ? "" : "\n") +
+        "Nothing was changed: the restore was rolled back and the database is as it was.";
   } catch (const core::Failure& undo) {
     error.detail += std::string(error.detail.empty() ? "" : "\n") +
-                    "The restore was rolled back, but undoing maintenance mode or the connection block failed: " +
-                    undo.error().message + ". The next `immich-maintd restore` or `serve` start undoes them (" +
+                    "The restore was rolled back, but undoing maintenance mode or the connection "
+                    "block failed: " +
+                    undo.error().message +
+                    ". The next `immich-maintd restore` or `serve` start undoes them (" +
                     RestoreJournalPath(folder_) + ").";
   }
   return error;
@@ -383,7 +447,8 @@ nlohmann::json RestoreResultJson(const RestoreResult& r) {
           {"database", r.database},
           {"kind", r.kind},
           {"backup", BackupCheckJson(r.check)},
-          {"restore_point", r.restore_point.empty() ? nlohmann::json() : nlohmann::json(r.restore_point)},
+          {"restore_point",
+           r.restore_point.empty() ? nlohmann::json() : nlohmann::json(r.restore_point)},
           {"restore_point_size", r.restore_point_size},
           {"sql_lines", r.sql_lines},
           {"search_path_fixes", r.search_path_fixes},

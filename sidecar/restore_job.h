@@ -26,15 +26,16 @@
 namespace immich_maint::sidecar {
 
 struct RestoreOptions {
-  std::string media;            // resolved media location
-  std::string name;             // a backup name in <media>/backups
+  std::string media;  // resolved media location
+  std::string name;   // a backup name in <media>/backups
   bool restore_point = true;
-  std::string pg_bin;           // folder of psql and pg_dump; empty: /usr/lib/postgresql/<major>/bin
-  std::int64_t run_id = 0;      // the job_run row of this restore (0: command line)
-  std::string spare_pid;        // a session kept connected (the SQL caller waiting on the run)
+  std::string pg_bin;       // folder of psql and pg_dump; empty: /usr/lib/postgresql/<major>/bin
+  std::int64_t run_id = 0;  // the job_run row of this restore (0: command line)
+  std::string spare_pid;    // a session kept connected (the SQL caller waiting on the run)
   std::string lock_timeout = "60s";  // for the schema reset, against sessions we spared
   // phase, fraction of the whole run, and bytes done of total within the phase (0: unknown)
-  std::function<void(RestorePhase, double fraction, std::uint64_t done, std::uint64_t total)> progress;
+  std::function<void(RestorePhase, double fraction, std::uint64_t done, std::uint64_t total)>
+      progress;
   std::function<void(const std::string&)> log;  // e.g. what crash recovery undid
 };
 
@@ -42,12 +43,12 @@ struct RestoreResult {
   std::string name;
   std::string database;
   BackupCheck check;
-  std::string kind;              // "database" or "cluster"
-  std::string restore_point;     // its name; empty when skipped
+  std::string kind;           // "database" or "cluster"
+  std::string restore_point;  // its name; empty when skipped
   std::uint64_t restore_point_size = 0;
   std::uint64_t sql_lines = 0;
   std::uint64_t search_path_fixes = 0;
-  std::uint64_t lines_left_out = 0;           // \connect, CREATE DATABASE, other databases, ...
+  std::uint64_t lines_left_out = 0;          // \connect, CREATE DATABASE, other databases, ...
   std::vector<std::string> other_databases;  // cluster: sections not restored
   int sessions_ended = 0;
   bool runs_carried = false;

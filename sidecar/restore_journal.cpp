@@ -26,7 +26,9 @@ constexpr const char* kRestoreChildren = "immich-maintd-restore-%";
 
 void MarkRunFailed(PgConnection& conn, const RestoreJournal& journal) {
   if (journal.run_id == 0) return;
-  if (conn.Value("SELECT to_regclass('immich_maint.job_run') IS NOT NULL") != std::optional<std::string>("t")) return;
+  if (conn.Value("SELECT to_regclass('immich_maint.job_run') IS NOT NULL") !=
+      std::optional<std::string>("t"))
+    return;
   conn.Query(
       "UPDATE immich_maint.job_run SET status = 'failed', finished_at = now(), error = "
       "'the sidecar stopped during the restore (phase ' || $2 || '); ' || CASE WHEN "
@@ -44,10 +46,11 @@ void RefuseWhileRunning(PgConnection& admin, const RestoreJournal& journal) {
       "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = $2",
       {journal.database, kRestoreSession});
   if (live && *live != "0") {
-    throw core::Failure(core::MakeError(
-        core::ErrorCode::kBusy, "a restore of " + journal.database + " is running",
-        "Started " + journal.started + " by pid " + std::to_string(journal.pid) + " on " + journal.host + ".",
-        "Wait for it to finish."));
+    throw core::Failure(
+        core::MakeError(core::ErrorCode::kBusy, "a restore of " + journal.database + " is running",
+                        "Started " + journal.started + " by pid " + std::to_string(journal.pid) +
+                            " on " + journal.host + ".",
+                        "Wait for it to finish."));
   }
   admin.Query(
       "SELECT pg_terminate_backend(pid, 60000) FROM pg_stat_activity WHERE datname = $1 "
@@ -67,7 +70,8 @@ nlohmann::json RestoreJournalJson(const RestoreJournal& j) {
           {"phase", j.phase},
           {"connections_blocked", j.connections_blocked},
           {"maintenance_set", j.maintenance_set},
-          {"maintenance_before", j.maintenance_before ? nlohmann::json(*j.maintenance_before) : nlohmann::json()}};
+          {"maintenance_before",
+           j.maintenance_before ? nlohmann::json(*j.maintenance_before) : nlohmann::json()}};
 }
 
 RestoreJournal RestoreJournalFromJson(const nlohmann::json& json, const std::string& path) {
@@ -86,10 +90,11 @@ RestoreJournal RestoreJournalFromJson(const nlohmann::json& json, const std::str
     if (!before.is_null()) j.maintenance_before = before.get<std::string>();
     return j;
   } catch (const nlohmann::json::exception& e) {
-    throw core::Failure(core::MakeError(core::ErrorCode::kInvalidArgument,
-                                        "unreadable restore journal " + path + ": " + e.what(), {},
-                                        "Undo by hand what it lists (ALTER DATABASE .. ALLOW_CONNECTIONS true, "
-                                        "the maintenance-mode row), then delete it."));
+    throw core::Failure(
+        core::MakeError(core::ErrorCode::kInvalidArgument,
+                        "unreadable restore journal " + path + ": " + e.what(), {},
+                        "Undo by hand what it lists (ALTER DATABASE .. ALLOW_CONNECTIONS true, "
+                        "the maintenance-mode row), then delete it."));
   }
 }
 
@@ -132,7 +137,8 @@ void UndoRestoreChanges(const DbSettings& db, const RestoreJournal& journal, boo
   }
 }
 
-std::optional<std::string> RecoverInterruptedRestore(const DbSettings& db, const std::string& media) {
+std::optional<std::string> RecoverInterruptedRestore(const DbSettings& db,
+                                                     const std::string& media) {
   const std::string folder = BackupsFolder(media);
   const auto journal = ReadRestoreJournal(folder);
   if (!journal) return std::nullopt;
@@ -144,9 +150,10 @@ std::optional<std::string> RecoverInterruptedRestore(const DbSettings& db, const
   PgConnection conn(WithDatabase(db, journal->database), "immich-maintd-undo");
   MarkRunFailed(conn, *journal);
   RemoveRestoreJournal(folder);
-  return "recovered from an interrupted restore of " + journal->backup + " into " + journal->database +
-         " (started " + journal->started + " by pid " + std::to_string(journal->pid) + " on " + journal->host +
-         ", phase " + journal->phase + "): new connections allowed again" +
+  return "recovered from an interrupted restore of " + journal->backup + " into " +
+         journal->database + " (started " + journal->started + " by pid " +
+         std::to_string(journal->pid) + " on " + journal->host + ", phase " + journal->phase +
+         "): new connections allowed again" +
          (journal->maintenance_set ? ", maintenance mode put back as it was" : "") +
          (journal->run_id ? ", run " + std::to_string(journal->run_id) + " marked failed" : "");
 }

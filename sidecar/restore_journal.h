@@ -17,14 +17,14 @@ namespace immich_maint::sidecar {
 
 struct RestoreJournal {
   std::string database;
-  std::string backup;        // the backup's name
-  std::int64_t run_id = 0;   // job_run id, 0 for a command-line restore
-  std::int64_t pid = 0;      // of the sidecar
+  std::string backup;       // the backup's name
+  std::int64_t run_id = 0;  // job_run id, 0 for a command-line restore
+  std::int64_t pid = 0;     // of the sidecar
   std::string host;
-  std::string started;       // UTC, ISO 8601
-  std::string phase;         // last phase entered
-  bool connections_blocked = false;                // ALLOW_CONNECTIONS false was (about to be) set
-  bool maintenance_set = false;                    // maintenance-mode was (about to be) written
+  std::string started;                            // UTC, ISO 8601
+  std::string phase;                              // last phase entered
+  bool connections_blocked = false;               // ALLOW_CONNECTIONS false was (about to be) set
+  bool maintenance_set = false;                   // maintenance-mode was (about to be) written
   std::optional<std::string> maintenance_before;  // the row before; nullopt: there was none
 };
 
@@ -33,7 +33,8 @@ nlohmann::json RestoreJournalJson(const RestoreJournal& journal);
 RestoreJournal RestoreJournalFromJson(const nlohmann::json& json, const std::string& path);
 
 std::string RestoreJournalPath(const std::string& backups_folder);
-void WriteRestoreJournal(const std::string& backups_folder, const RestoreJournal& journal);  // durable
+void WriteRestoreJournal(const std::string& backups_folder,
+                         const RestoreJournal& journal);  // durable
 std::optional<RestoreJournal> ReadRestoreJournal(const std::string& backups_folder);
 void RemoveRestoreJournal(const std::string& backups_folder);
 
@@ -44,6 +45,7 @@ void UndoRestoreChanges(const DbSettings& db, const RestoreJournal& journal, boo
 // At the start of `restore` and `serve`: if a journal is left, its restore died. Refuses
 // (kBusy) while a restore's session is still connected; otherwise undoes its changes, marks its
 // run failed, removes the journal and returns what it did, for the log. nullopt: nothing to do.
-std::optional<std::string> RecoverInterruptedRestore(const DbSettings& db, const std::string& media);
+std::optional<std::string> RecoverInterruptedRestore(const DbSettings& db,
+                                                     const std::string& media);
 
 }  // namespace immich_maint::sidecar

@@ -21,7 +21,8 @@ const char* RestorePhaseName(RestorePhase phase) {
   return "restore";
 }
 
-RestoreProgress::RestoreProgress(bool with_restore_point) : with_restore_point_(with_restore_point) {}
+RestoreProgress::RestoreProgress(bool with_restore_point)
+    : with_restore_point_(with_restore_point) {}
 
 RestoreProgress::Span RestoreProgress::SpanOf(RestorePhase phase) const {
   const double verify = with_restore_point_ ? 0.10 : 0.15;
@@ -41,7 +42,8 @@ RestoreProgress::Span RestoreProgress::SpanOf(RestorePhase phase) const {
 
 double RestoreProgress::At(RestorePhase phase, std::uint64_t done, std::uint64_t total) {
   const Span span = SpanOf(phase);
-  const double part = total == 0 ? 0.0 : std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
+  const double part =
+      total == 0 ? 0.0 : std::min(1.0, static_cast<double>(done) / static_cast<double>(total));
   // 0.999 at most: 1 means finished, which only the end of the run may say
   last_ = std::max(last_, std::min(0.999, span.start + span.weight * part));
   return last_;

@@ -32,8 +32,15 @@ std::string ParseIdentifier(std::string_view text) {
   std::string name;
   if (!text.empty() && text[0] == '"') {
     for (std::size_t i = 1; i < text.size(); ++i) {
-      if (text[i] != '"') { name += text[i]; continue; }
-      if (i + 1 < text.size() && text[i + 1] == '"') { name += '"'; ++i; continue; }
+      if (text[i] != '"') {
+        name += text[i];
+        continue;
+      }
+      if (i + 1 < text.size() && text[i + 1] == '"') {
+        name += '"';
+        ++i;
+        continue;
+      }
       return name;
     }
     return {};  // unterminated
@@ -54,20 +61,24 @@ std::string SectionDatabase(std::string_view line) {
   line = WithoutNewline(line);
   if (!StartsWith(line, kSectionPrefix) || !EndsWith(line, kSectionSuffix)) return {};
   if (line.size() < kSectionPrefix.size() + kSectionSuffix.size()) return {};
-  return std::string(line.substr(kSectionPrefix.size(), line.size() - kSectionPrefix.size() - kSectionSuffix.size()));
+  return std::string(line.substr(kSectionPrefix.size(),
+                                 line.size() - kSectionPrefix.size() - kSectionSuffix.size()));
 }
 
 std::string RoleOfStatement(std::string_view line) {
-  for (std::string_view prefix : {std::string_view("CREATE ROLE "), std::string_view("ALTER ROLE ")}) {
+  for (std::string_view prefix :
+       {std::string_view("CREATE ROLE "), std::string_view("ALTER ROLE ")}) {
     if (StartsWith(line, prefix)) return ParseIdentifier(line.substr(prefix.size()));
   }
   return {};
 }
 
-RestoreStream::RestoreStream(StreamPlan plan, Sink sink) : plan_(std::move(plan)), sink_(std::move(sink)) {}
+RestoreStream::RestoreStream(StreamPlan plan, Sink sink)
+    : plan_(std::move(plan)), sink_(std::move(sink)) {}
 
 RestoreStream::Action RestoreStream::ClassifyGlobal(std::string_view line) const {
-  if (StartsWith(line, "DROP ROLE ") || StartsWith(line, "CREATE TABLESPACE ") || IsDatabaseLevel(line)) {
+  if (StartsWith(line, "DROP ROLE ") || StartsWith(line, "CREATE TABLESPACE ") ||
+      IsDatabaseLevel(line)) {
     return Action::kDrop;  // a tablespace cannot be created inside a transaction
   }
   const std::string role = RoleOfStatement(line);
@@ -121,7 +132,8 @@ void RestoreStream::Emit(const char* data, std::size_t size) {
 
 // One whole line (with its newline); a passed line extends the open run, which is emitted as
 // one piece when a line is dropped or fixed, or at the end of the chunk.
-void RestoreStream::Line(const char* data, std::size_t size, bool& run_open, const char*& run_start) {
+void RestoreStream::Line(const char* data, std::size_t size, bool& run_open,
+                         const char*& run_start) {
   ++lines_in_;
   const Action action = Classify(std::string_view(data, size));
   if (action == Action::kPass) {
@@ -166,7 +178,8 @@ void RestoreStream::Feed(const std::uint8_t* bytes, std::size_t size) {
     run_open = false;
   }
   while (pos < end) {
-    const auto* newline = static_cast<const char*>(std::memchr(pos, '\n', static_cast<std::size_t>(end - pos)));
+    const auto* newline =
+        static_cast<const char*>(std::memchr(pos, '\n', static_cast<std::size_t>(end - pos)));
     if (newline == nullptr) break;
     Line(pos, static_cast<std::size_t>(newline + 1 - pos), run_open, run_start);
     pos = newline + 1;
@@ -188,7 +201,8 @@ void RestoreStream::Finish() {
 
 std::uint64_t RestoreStream::SourceLine(std::uint64_t out_line) const {
   if (out_line == 0 || out_line > lines_out_) return 0;
-  const auto after = std::upper_bound(line_map_.begin(), line_map_.end(), std::make_pair(out_line, UINT64_MAX));
+  const auto after =
+      std::upper_bound(line_map_.begin(), line_map_.end(), std::make_pair(out_line, UINT64_MAX));
   const auto& segment = *(after - 1);
   return segment.second + (out_line - segment.first);
 }
@@ -211,10 +225,12 @@ PsqlError ParsePsqlError(std::string_view text) {
     std::string_view rest = line.substr(kPrefix.size());
     const std::size_t colon = rest.find(": ");
     if (colon == std::string_view::npos) continue;
-    const std::uint64_t number = std::strtoull(std::string(rest.substr(0, colon)).c_str(), nullptr, 10);
+    const std::uint64_t number =
+        std::strtoull(std::string(rest.substr(0, colon)).c_str(), nullptr, 10);
     rest.remove_prefix(colon + 2);
     bool is_error = false;
-    for (std::string_view severity : {std::string_view("ERROR:"), std::string_view("FATAL:"), std::string_view("error:")}) {
+    for (std::string_view severity :
+         {std::string_view("ERROR:"), std::string_view("FATAL:"), std::string_view("error:")}) {
       if (!StartsWith(rest, severity)) continue;
       rest.remove_prefix(severity.size());
       is_error = true;
@@ -260,8 +276,12 @@ END $immich_maintd$;
 std::string RaiseMaintenanceWorkMem(const RestoreScript& s) {
   return "DO $immich_maintd$ BEGIN\n"
          "  IF pg_catalog.pg_size_bytes(pg_catalog.current_setting('maintenance_work_mem')) < "
-         "pg_catalog.pg_size_bytes(" + QuoteLiteral(s.maintenance_work_mem) + ") THEN\n"
-         "    PERFORM pg_catalog.set_config('maintenance_work_mem', " + QuoteLiteral(s.maintenance_work_mem) + ", true);\n"
+         "pg_catalog.pg_size_bytes(" +
+         QuoteLiteral(s.maintenance_work_mem) +
+         ") THEN\n"
+         "    PERFORM pg_catalog.set_config('maintenance_work_mem', " +
+         QuoteLiteral(s.maintenance_work_mem) +
+         ", true);\n"
          "  END IF;\nEND $immich_maintd$;\n";
 }
 
@@ -270,10 +290,13 @@ std::string RaiseMaintenanceWorkMem(const RestoreScript& s) {
 std::string RestorePrefix(const RestoreScript& s) {
   std::string sql = "-- immich-maintd: before the dump, in the same transaction\nBEGIN;\n";
   sql += "SET client_min_messages = warning;\n";
+  sql += "SET statement_timeout = 0;\nSET idle_in_transaction_session_timeout = 0;\n";
   sql += "SET lock_timeout = " + QuoteLiteral(s.lock_timeout) + ";\n";
   sql += RaiseMaintenanceWorkMem(s);
   if (s.carry_runs) {
-    sql += "CREATE TEMP TABLE immich_maintd_runs ON COMMIT DROP AS SELECT * FROM immich_maint.job_run;\n";
+    sql +=
+        "CREATE TEMP TABLE immich_maintd_runs ON COMMIT DROP AS SELECT * FROM "
+        "immich_maint.job_run;\n";
   }
   sql += s.cluster ? kDropUserSchemas : "DROP SCHEMA IF EXISTS public CASCADE;\n";
   sql += "CREATE SCHEMA public;\n";
@@ -286,23 +309,31 @@ std::string RestorePrefix(const RestoreScript& s) {
 std::string RestorePostlude(const RestoreScript& s) {
   std::string sql = "-- immich-maintd: after the dump, in the same transaction\n";
   if (s.carry_runs) {
-    sql += "CREATE EXTENSION IF NOT EXISTS immich_maint WITH SCHEMA " + QuoteIdent(s.extension_schema) + ";\n";
-    sql += "DELETE FROM immich_maint.job_run WHERE id IN (SELECT id FROM pg_temp.immich_maintd_runs);\n";
-    sql += "INSERT INTO immich_maint.job_run SELECT (pg_catalog.jsonb_populate_record("
-           "NULL::immich_maint.job_run, pg_catalog.to_jsonb(r))).* FROM pg_temp.immich_maintd_runs r "
-           "WHERE r.job IN (SELECT name FROM immich_maint.job);\n";
-    sql += "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence('immich_maint.job_run', 'id'), "
-           "max(id)) FROM immich_maint.job_run HAVING max(id) IS NOT NULL;\n";
+    sql += "CREATE EXTENSION IF NOT EXISTS immich_maint WITH SCHEMA " +
+           QuoteIdent(s.extension_schema) + ";\n";
+    sql +=
+        "DELETE FROM immich_maint.job_run WHERE id IN (SELECT id FROM "
+        "pg_temp.immich_maintd_runs);\n";
+    sql +=
+        "INSERT INTO immich_maint.job_run SELECT (pg_catalog.jsonb_populate_record("
+        "NULL::immich_maint.job_run, pg_catalog.to_jsonb(r))).* FROM pg_temp.immich_maintd_runs r "
+        "WHERE r.job IN (SELECT name FROM immich_maint.job);\n";
+    sql +=
+        "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence('immich_maint.job_run', 'id'), "
+        "max(id)) FROM immich_maint.job_run HAVING max(id) IS NOT NULL;\n";
     if (s.run_id > 0) {
-      sql += "UPDATE immich_maint.job_run SET heartbeat_at = pg_catalog.now(), result = "
-             "'{\"restored\": true}' WHERE id = " + std::to_string(s.run_id) + " AND status = 'running';\n";
+      sql +=
+          "UPDATE immich_maint.job_run SET heartbeat_at = pg_catalog.now(), result = "
+          "'{\"restored\": true}' WHERE id = " +
+          std::to_string(s.run_id) + " AND status = 'running';\n";
     }
   }
-  sql += "DO $immich_maintd$ BEGIN\n"
-         "  IF pg_catalog.to_regclass('public.system_metadata') IS NOT NULL THEN\n"
-         "    UPDATE public.system_metadata SET value = '{\"isMaintenanceMode\": false}' "
-         "WHERE key = 'maintenance-mode';\n"
-         "  END IF;\nEND $immich_maintd$;\n";
+  sql +=
+      "DO $immich_maintd$ BEGIN\n"
+      "  IF pg_catalog.to_regclass('public.system_metadata') IS NOT NULL THEN\n"
+      "    UPDATE public.system_metadata SET value = '{\"isMaintenanceMode\": false}' "
+      "WHERE key = 'maintenance-mode';\n"
+      "  END IF;\nEND $immich_maintd$;\n";
   sql += "COMMIT;\n";
   return sql;
 }

@@ -11,7 +11,8 @@ namespace {
 // cannot both see "no backup running" and start one each; SKIP LOCKED keeps claimers apart.
 constexpr const char* kClaimSql = R"SQL(
 UPDATE immich_maint.job_run r
-   SET status = 'running', started_at = now(), heartbeat_at = now(), worker = $1, progress = 0
+   SET status = 'running', started_at = clock_timestamp(), heartbeat_at = clock_timestamp(),
+       worker = $1, progress = 0
  WHERE r.id = (
    SELECT q.id FROM immich_maint.job_run q
     WHERE q.status = 'queued' AND q.runner = 'sidecar' AND q.job = ANY ($2::text[])
@@ -53,7 +54,8 @@ std::optional<ClaimedRun> ClaimRun(PgConnection& conn, const std::string& worker
 void FinishRun(PgConnection& conn, std::int64_t run_id, bool succeeded, const nlohmann::json& result,
                const std::string& error) {
   conn.Query(
-      "UPDATE immich_maint.job_run SET status = $2, finished_at = now(), heartbeat_at = now(), "
+      "UPDATE immich_maint.job_run SET status = $2, finished_at = clock_timestamp(), "
+      "heartbeat_at = clock_timestamp(), "
       "result = $3::jsonb, error = NULLIF($4, ''), "
       "progress = CASE WHEN $2 = 'succeeded' THEN 1 ELSE progress END "
       "WHERE id = $1 AND status = 'running'",

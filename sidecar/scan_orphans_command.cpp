@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 
+#include "core/error.h"
 #include "core/path_text.h"
 #include "sidecar/commands.h"
 #include "sidecar/media_location.h"
@@ -67,15 +68,22 @@ nlohmann::json ParamsJson(const ScanOrphansCliOptions& cli) {
           {"dbMediaPrefix", core::EscapeInvalidUtf8(cli.db_media_prefix)}};
 }
 
-// A finished manual OrphanFileScan run with its file_report rows; a warning when it cannot be
-// recorded (the files were already handled and are printed).
+// A finished manual OrphanFileScan run with its file_report rows (failed when some orphan could
+// not be moved or deleted); a warning when it cannot be recorded: the files were already
+// handled and are printed.
 void RecordScan(PgConnection& conn, const OrphanScanResult& r, double started,
                 const nlohmann::json& params) {
+  std::string error;
+  try {
+    ThrowIfActionsFailed(r);
+  } catch (const core::Failure& failure) {
+    error = failure.error().message;
+  }
   try {
     if (!HasMaintTable(conn, "file_report")) return;
     InTransaction(conn, [&] {
-      const auto run_id = RecordCommandRun(conn, "OrphanFileScan", true, started, params,
-                                           OrphanScanJson(r, false), "");
+      const auto run_id = RecordCommandRun(conn, "OrphanFileScan", error.empty(), started, params,
+                                           OrphanScanJson(r, false), error);
       InsertFileReport(conn, run_id, FileReportRows(r));
     });
   } catch (const core::Failure& failure) {

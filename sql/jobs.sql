@@ -1,5 +1,6 @@
 -- Jobs and runs: the catalogue, seeded schedules, queueing, waiting, cancelling, privileges.
 CREATE EXTENSION IF NOT EXISTS immich_maint;
+\set SHOW_CONTEXT never
 
 SELECT name, runner, default_cron, default_enabled, default_catch_up, default_params
 FROM immich_maint.job_catalog() ORDER BY name;

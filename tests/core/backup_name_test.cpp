@@ -440,3 +440,22 @@ TEST(BackupNameServerVersion, NoneForOtherKinds) {
 
 }  // namespace
 }  // namespace immich_maint::core
+
+namespace immich_maint::core {
+namespace {
+
+TEST(BackupNameFormat, RefusesANameTooLongForARestorePoint) {
+  const CivilTime at{2025, 7, 29, 11, 40, 18};
+  const auto fits = FormatBackupName(at, std::string(237 - 49, '1'), "14.17");
+  ASSERT_TRUE(fits.ok()) << fits.error().message;
+  EXPECT_EQ(fits.value().size(), 237u);
+  const auto too_long = FormatBackupName(at, std::string(300, '1'), "14.17");
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_EQ(too_long.error().message, "backup name would be too long: 349 bytes");
+  EXPECT_EQ(too_long.error().detail,
+            "File names hold at most 255 bytes, and a restore point adds \"restore-point-\" and "
+            "\".tmp\" to the name, so versions may make it at most 237 bytes.");
+}
+
+}  // namespace
+}  // namespace immich_maint::core

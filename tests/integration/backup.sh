@@ -70,7 +70,7 @@ echo "--- failures: each with its message, folder unchanged"
 fails 10 "ERROR: cannot connect to postgres@127.0.0.1:1/$db" \
   env DB_HOSTNAME=127.0.0.1 DB_PORT=1 DB_DATABASE_NAME=$db "$IMMICH_MAINTD" backup --media "$media"
 fails 11 "ERROR: pg_dump for PostgreSQL 15 not found: /nonexistent/pg_dump" maintd backup --media "$media" --pg-bin /nonexistent
-fails 5 "ERROR: keepLastAmount must be a positive integer, got 0" maintd backup --media "$media" --keep 0
+fails 2 "ERROR: --keep: Value 0 not in range 1 to 1000000" maintd backup --media "$media" --keep 0
 fails 3 "ERROR: unknown compressor: bzip2" maintd backup --media "$media" --compressor bzip2
 fails 8 "ERROR: media location does not exist: $TEST_TMP/nowhere" maintd backup --media "$TEST_TMP/nowhere"
 

@@ -5,7 +5,6 @@
 # backups, Immich's gzip, plain .sql and pg_dumpall; psql or the sidecar killed midway; and the
 # SQL path SELECT immich_job_wait(immich_restore(..)) through serve.
 set -euo pipefail
-trap 'echo "ERR at line $LINENO" >&2' ERR
 source "$ROOT/scripts/lib.sh"
 source "$ROOT/tests/integration/assert.sh"
 
@@ -187,6 +186,9 @@ assert_eq "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["kind"
 point=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["restore_point"])' <<<"$out")
 [[ "$point" =~ ^restore-point-immich-db-backup-[0-9]{8}T[0-9]{6}-v2\.5\.0-pg15\.[0-9]+\.sql\.gz$ ]] || { echo "FAILED: restore point name $point" >&2; exit 1; }
 maintd verify --media "$media" "$point" >/dev/null
+# taken after maintenance mode was turned on: the restore point holds Immich's row for it
+gunzip -c "$backups/$point" | grep -E "^maintenance-mode	\{\"action\": \{\"action\": \"restore_database\", \"restoreBackupFilename\": \"$good\"\}, \"secret\": \"[0-9a-f]{128}\", \"isMaintenanceMode\": true\}$" >/dev/null \
+  || { echo "FAILED: no maintenance-mode row in the restore point" >&2; exit 1; }
 assert_eq "$(val "SELECT cron FROM immich_maint.schedule WHERE job = 'DatabaseBackup'")" "30 1 * * *" "schedule from the dump"
 
 echo "--- the restore point holds the state just before the restore"
@@ -272,6 +274,23 @@ assert_contains "$out" "recovered from an interrupted restore of sleepy.sql.gz i
 assert_contains "$out" "phase restore): new connections allowed again, maintenance mode put back as it was"
 assert_eq "$(state)" "$before" "state after the sidecar was killed"
 [ ! -e "$backups/.immich-maintd-restore.json" ] || { echo "FAILED: journal left after recovery" >&2; exit 1; }
+
+echo "--- the sidecar killed while the restore point is written: the next restore recovers first"
+# A pg_dump that connects as the restore's pg_dump would, then sleeps.
+cat >"$fake/pg_dump" <<EOF
+#!/bin/sh
+for a; do case \$a in --dbname=*) conn=\${a#--dbname=} ;; esac; done
+exec "$PG_BIN/psql" "\$conn" -Xqc 'SELECT pg_sleep(600);'
+EOF
+maintd_bg restore --media "$media" --yes --pg-bin "$fake" "$good" >/dev/null 2>&1 & restore=$!
+wait_for_sleep
+assert_eq "$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["phase"], j["maintenance_set"], j["connections_blocked"])' "$backups/.immich-maintd-restore.json")" "restore-point True True" "journal"
+kill -9 $restore; wait $restore 2>/dev/null || true; restore=
+out=$(maintd restore --media "$media" --yes --no-restore-point "$good" 2>&1)
+assert_contains "$out" "recovered from an interrupted restore of $good into $db"
+assert_contains "$out" "phase restore-point): new connections allowed again, maintenance mode put back as it was"
+assert_contains "$out" "restored $good into $db"
+assert_eq "$(state)" "$before" "state after the sidecar was killed during the restore point"
 
 echo "--- SQL: immich_restore through serve; the caller waits; the run row survives the restore"
 maintd serve --media "$media" --poll 1 >"$TEST_TMP/serve.log" 2>&1 & serve_pid=$!

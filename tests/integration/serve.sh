@@ -47,10 +47,15 @@ sql "UPDATE immich_maint.schedule SET params = '{\"keepLastAmount\": 0}' WHERE j
 assert_eq "$(sql "SELECT immich_job_wait(immich_backup_now(), '60 seconds')")" failed
 assert_eq "$(sql "SELECT error FROM immich_maint.job_run ORDER BY id DESC LIMIT 1")" \
   "keepLastAmount must be a positive integer, got 0
-HINT: Set backup.database.keepLastAmount to 1 or more."
+HINT: Set it with UPDATE immich_maint.schedule SET params = params || '{\"keepLastAmount\": 14}' WHERE job = 'DatabaseBackup'."
 assert_eq "$(sql "SELECT u.email || ' | ' || n.level || ' | ' || n.type || ' | ' || n.title || ' | ' || n.description FROM notification n JOIN \"user\" u ON u.id = n.\"userId\"")" \
   "admin@example.com | error | JobFailed | Job Failed | Job DatabaseBackup failed with error: keepLastAmount must be a positive integer, got 0"
 assert_eq "$(ls "$media/backups" | grep -c '\.tmp$' || true)" 0 "no .tmp after a failure"
+for bad in 2.9 true 4294967297 '"14"'; do  # never read as another number: it decides what is deleted
+  sql "UPDATE immich_maint.schedule SET params = '{\"keepLastAmount\": $bad}' WHERE job = 'DatabaseBackup'"
+  assert_eq "$(sql "SELECT immich_job_wait(immich_backup_now(), '60 seconds')")" failed "keepLastAmount $bad"
+  assert_contains "$(sql "SELECT error FROM immich_maint.job_run ORDER BY id DESC LIMIT 1")" "keepLastAmount must be a positive integer, got $bad"
+done
 sql "UPDATE immich_maint.schedule SET params = '{\"keepLastAmount\": 100}' WHERE job = 'DatabaseBackup'"
 
 echo "--- four sidecars, eight queued backups: each run once, never two at once"
@@ -59,7 +64,7 @@ sleep 0.5
 ids=$(sql "SELECT immich_backup_now() FROM generate_series(1, 8)")
 for id in $ids; do assert_eq "$(sql "SELECT immich_job_wait($id, '120 seconds')")" succeeded "run $id"; done
 starts=$(cat "$TEST_TMP"/sidecar-*.log | grep -c ' DatabaseBackup started')
-assert_eq "$starts" 10 "runs started across all sidecars (2 earlier + 8)"
+assert_eq "$starts" 14 "runs started across all sidecars (6 earlier + 8)"
 assert_eq "$(cat "$TEST_TMP"/sidecar-*.log | grep ' started' | sort | uniq -d | wc -l)" 0 "a run started twice"
 assert_eq "$(sql "SELECT count(*) FROM immich_maint.job_run a JOIN immich_maint.job_run b ON a.id < b.id
    AND a.job = 'DatabaseBackup' AND b.job = 'DatabaseBackup' AND a.started_at < b.finished_at AND b.started_at < a.finished_at")" 0 "overlapping backups"

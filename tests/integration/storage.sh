@@ -170,6 +170,8 @@ DETAIL: The first: library/admin/2024/stray file.mov: cannot move to quarantine:
 HINT: The other orphans were handled; every file is listed in the report." \
   maintd scan-orphans --media "$media" --min-age 2 --quarantine
 chown nobody: "$media/library/admin/2024"
+assert_eq "$(sql "SELECT status || ' ' || error FROM immich_maint.job_run WHERE job = 'OrphanFileScan' ORDER BY id DESC LIMIT 1")" \
+  "failed could not move or delete 1 of 6 orphan files"
 assert_eq "$(sql "SELECT action || ' ' || count(*) FROM immich_maint.file_report WHERE run_id = (SELECT max(run_id) FROM immich_maint.file_report) AND kind = 'orphan' GROUP BY action ORDER BY action")" \
   "failed 1
 quarantined 5"

@@ -39,9 +39,11 @@ const std::string kDump =
 TEST(RestoreStream, FixesSearchPathOutsideTableDataOnly) {
   const std::string out = Filter({}, kDump);
   std::string expected = kDump;
-  const std::string from = "SET lock_timeout = 0;\nSELECT pg_catalog.set_config('search_path', '', false);";
+  const std::string from =
+      "SET lock_timeout = 0;\nSELECT pg_catalog.set_config('search_path', '', false);";
   expected.replace(expected.find(from), from.size(),
-                   "SET lock_timeout = 0;\nSELECT pg_catalog.set_config('search_path', 'public, pg_catalog', true);");
+                   "SET lock_timeout = 0;\nSELECT pg_catalog.set_config('search_path', 'public, "
+                   "pg_catalog', true);");
   EXPECT_EQ(out, expected);
 }
 
@@ -63,7 +65,8 @@ TEST(RestoreStream, CountsLinesAndFixes) {
 
 TEST(RestoreStream, DropsDatabaseLevelLinesOfACreateDump) {
   const std::string dump =
-      "CREATE DATABASE immich WITH TEMPLATE = template0;\n\\connect immich\nCREATE TABLE public.a ();\n";
+      "CREATE DATABASE immich WITH TEMPLATE = template0;\n\\connect immich\nCREATE TABLE public.a "
+      "();\n";
   EXPECT_EQ(Filter({}, dump), "CREATE TABLE public.a ();\n");
 }
 
@@ -197,8 +200,10 @@ TEST(RestoreScript, ClusterPrefixDropsEveryUserSchema) {
   script.cluster = true;
   script.user = "postgres";
   const std::string sql = RestorePrefix(script);
-  EXPECT_NE(sql.find("EXECUTE pg_catalog.format('DROP EXTENSION IF EXISTS %I CASCADE', x)"), std::string::npos);
-  EXPECT_NE(sql.find("EXECUTE pg_catalog.format('DROP SCHEMA IF EXISTS %I CASCADE', x)"), std::string::npos);
+  EXPECT_NE(sql.find("EXECUTE pg_catalog.format('DROP EXTENSION IF EXISTS %I CASCADE', x)"),
+            std::string::npos);
+  EXPECT_NE(sql.find("EXECUTE pg_catalog.format('DROP SCHEMA IF EXISTS %I CASCADE', x)"),
+            std::string::npos);
   EXPECT_EQ(sql.find("DROP SCHEMA IF EXISTS public"), std::string::npos);
 }
 
@@ -212,7 +217,8 @@ TEST(RestoreScript, CarriesRunsAcrossAndCommitsLast) {
                                        "SELECT * FROM immich_maint.job_run;"),
             std::string::npos);
   const std::string post = RestorePostlude(script);
-  EXPECT_NE(post.find("CREATE EXTENSION IF NOT EXISTS immich_maint WITH SCHEMA \"public\";"), std::string::npos);
+  EXPECT_NE(post.find("CREATE EXTENSION IF NOT EXISTS immich_maint WITH SCHEMA \"public\";"),
+            std::string::npos);
   EXPECT_NE(post.find("WHERE id = 42 AND status = 'running'"), std::string::npos);
   EXPECT_NE(post.find("'{\"isMaintenanceMode\": false}'"), std::string::npos);
   EXPECT_EQ(post.rfind("COMMIT;\n"), post.size() - 8);
@@ -242,11 +248,14 @@ TEST(PsqlError, TakesTheFirstErrorWithItsLineAndDetail) {
 }
 
 TEST(PsqlError, ReadsErrorsAndFatals) {
-  PsqlError e = ParsePsqlError("psql:<stdin>:40: ERROR:  type \"earth\" does not exist\nCONTEXT:  SQL function \"ll_to_earth\"\n");
+  PsqlError e = ParsePsqlError(
+      "psql:<stdin>:40: ERROR:  type \"earth\" does not exist\nCONTEXT:  SQL function "
+      "\"ll_to_earth\"\n");
   EXPECT_EQ(e.line, 40u);
   EXPECT_EQ(e.message, "type \"earth\" does not exist");
   EXPECT_EQ(e.detail, "CONTEXT:  SQL function \"ll_to_earth\"");
-  e = ParsePsqlError("psql:<stdin>:7: FATAL:  terminating connection due to administrator command\n");
+  e = ParsePsqlError(
+      "psql:<stdin>:7: FATAL:  terminating connection due to administrator command\n");
   EXPECT_EQ(e.message, "terminating connection due to administrator command");
   EXPECT_EQ(ParsePsqlError("could not connect\n").line, 0u);
 }

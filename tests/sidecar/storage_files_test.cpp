@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "core/path_text.h"
 #include "sidecar/media_walk.h"
@@ -112,6 +113,33 @@ TEST(MediaWalk, ReportsSymlinksWithoutFollowingThem) {
                                                       {"upload/u1/file-link", "symlink"}}));
   EXPECT_FALSE(WalkStorageFolder(media.path(), "library",
                                  {[](const WalkEntry&) {}, [](const std::string&, int) {}}));
+}
+
+TEST(MediaWalk, ThreadsShareTheFoldersAndSeeEachFileOnce) {
+  TempDir media;
+  std::set<std::string> expected;
+  for (int i = 0; i < 400; ++i) {
+    const std::string folder = i % 2 ? "thumbs" : "upload";
+    const std::string relative = folder + "/user" + std::to_string(i % 3) + "/" +
+                                 std::to_string(i % 17) + "/" + std::to_string(i % 5) + "/f" +
+                                 std::to_string(i);
+    media.Write(relative, "x");
+    expected.insert(relative);
+  }
+  media.Write("upload/top.txt", "t");
+  expected.insert("upload/top.txt");
+  std::vector<std::vector<std::string>> seen(4);
+  std::vector<WalkVisitor> visitors;
+  for (auto& list : seen) {
+    visitors.push_back({[&list](const WalkEntry& e) { list.emplace_back(e.relative); },
+                        [](const std::string& r, int) { ADD_FAILURE() << "unreadable " << r; }});
+  }
+  const auto present = WalkStorageFolders(media.path(), {"upload", "thumbs", "profile"}, visitors);
+  EXPECT_EQ(present, (std::vector<bool>{true, true, false}));
+  std::multiset<std::string> all;
+  for (const auto& list : seen) all.insert(list.begin(), list.end());
+  EXPECT_EQ(all.size(), expected.size()) << "each file exactly once";
+  EXPECT_EQ(std::set<std::string>(all.begin(), all.end()), expected);
 }
 
 OrphanFile Orphan(const std::string& relative, const std::string& folder) {
