@@ -401,9 +401,11 @@ void Restore::LetOthersBackIn() {
     UndoRestoreChanges(db_, journal_, true);
   } catch (const core::Failure& failure) {
     throw core::Failure(MakeError(
-        failure.error().code, "restored, but new connections are still refused: " + failure.error().message,
+        failure.error().code,
+        "restored, but new connections are still refused: " + failure.error().message,
         "The database holds the backup's data.",
-        "The next `immich-maintd restore` or `serve` start allows them again, or run ALTER DATABASE " +
+        "The next `immich-maintd restore` or `serve` start allows them again, or run ALTER "
+        "DATABASE " +
             QuoteIdent(result_.database) + " ALLOW_CONNECTIONS true from another database."));
   }
   RemoveRestoreJournal(folder_);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "core/error.h"
 #include "sidecar/client_lockout.h"
@@ -38,19 +39,24 @@ void MarkRunFailed(PgConnection& conn, const RestoreJournal& journal) {
       {std::to_string(journal.run_id), journal.phase});
 }
 
-// A restore is alive while its own session is connected. Without it, its psql or pg_dump may
-// still run (psql finishes its statement before it reads end of input): end them, so their
-// transaction is rolled back before anything is undone.
+// A restore is alive while its own session is connected (given a few seconds to go after its
+// process died). Without it, its psql or pg_dump may still run (psql finishes its statement
+// before it reads end of input): end them, so their transaction is rolled back before
+// anything is undone.
 void RefuseWhileRunning(PgConnection& admin, const RestoreJournal& journal) {
-  const auto live = admin.Value(
-      "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = $2",
-      {journal.database, kRestoreSession});
-  if (live && *live != "0") {
-    throw core::Failure(
-        core::MakeError(core::ErrorCode::kBusy, "a restore of " + journal.database + " is running",
-                        "Started " + journal.started + " by pid " + std::to_string(journal.pid) +
-                            " on " + journal.host + ".",
-                        "Wait for it to finish."));
+  for (int attempt = 0;; ++attempt) {
+    const auto live = admin.Value(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = $2",
+        {journal.database, kRestoreSession});
+    if (!live || *live == "0") break;
+    if (attempt == 30) {
+      throw core::Failure(core::MakeError(
+          core::ErrorCode::kBusy, "a restore of " + journal.database + " is running",
+          "Started " + journal.started + " by pid " + std::to_string(journal.pid) + " on " +
+              journal.host + ".",
+          "Wait for it to finish."));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   admin.Query(
       "SELECT pg_terminate_backend(pid, 60000) FROM pg_stat_activity WHERE datname = $1 "

@@ -64,8 +64,8 @@ SELECT immich_is_valid_backup_name(repeat('a', 100000)) AS valid,
        immich_backup_version(repeat('a', 100000)) AS version,
        immich_backup_compat(repeat('a', 100000), repeat('b', 100000)) AS compat;
 SELECT length(immich_backup_version('immich-db-backup-20250101T000000-v' || repeat('1', 100000) || '-pg16.sql.gz'));
--- a 100,048-byte name: the functions follow Immich's regex, which has no length limit, though
--- no file system holds a name over 255 bytes
+-- a name over 237 bytes is refused: no file system holds a name over 255 bytes, and a restore
+-- point adds "restore-point-" and ".tmp"
 SELECT length(immich_backup_name('2025-01-01', repeat('1', 100000), '16.4'));
 SELECT statement, pg_temp.outcome(statement) FROM (VALUES
   ('SELECT immich_backup_name(''2025-01-01'', ''2.5.0'', repeat(''a'', 100000))'),
@@ -76,8 +76,8 @@ SELECT statement, pg_temp.outcome(statement) FROM (VALUES
   ('SELECT immich_schedule(repeat(''a'', 100000), ''* * * * *'')')
 ) AS t(statement);
 
--- BUG (reported): the extension's error guard cuts messages at 1023 bytes, here inside a
--- two-byte 'é', so the message is invalid UTF-8 and even reading it in a handler fails
+-- the extension's error guard cuts messages at 1023 bytes; a cut inside a two-byte 'é' backs
+-- off to the character's start, so the message stays valid UTF-8
 SELECT pg_temp.outcome($$SELECT immich_cron_next('00' || repeat('é', 600))$$); \echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- names with NUL cannot reach the functions: text cannot hold a NUL byte
@@ -105,8 +105,8 @@ SELECT immich_cron_next('* * * * *', '2025-01-01', 0); \echo SQLSTATE :LAST_ERRO
 SELECT immich_cron_next('* * * * *', '2025-01-01', -1); \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT immich_cron_next('* * * * *', '2025-01-01', 1000000); \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT count(*), max(t) FROM immich_cron_next('* * * * *', '2025-01-01 00:00:00+00', 1000) AS t;
--- BUG (reported): after the last valid time (294276-12-31) it returns times past
--- timestamptz's range, on which any arithmetic then fails
+-- after the last valid time (294276-12-31) no fire time is returned: times past timestamptz's
+-- range are dropped
 SELECT immich_cron_next('0 0 1 1 *', '294276-12-30 00:00:00+00');
 SELECT immich_cron_next('0 0 1 1 *', '294276-12-30 00:00:00+00') + interval '1 second'; \echo SQLSTATE :LAST_ERROR_SQLSTATE
 

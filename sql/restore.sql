@@ -1,7 +1,9 @@
 -- Restore from SQL: immich_restore queues a sidecar run with the name and the caller's pid,
 -- refuses bad names and non-admins; a dumped schedule row replaces the seeded one on COPY (so
 -- a dump of this database restores); immich_job_wait holds no lock on job_run between looks.
+SET client_min_messages = warning;  -- the same output whether an earlier test created it
 CREATE EXTENSION IF NOT EXISTS immich_maint;
+RESET client_min_messages;
 
 SELECT immich_restore('immich-db-backup-20250729T114018-v2.5.0-pg15.20.sql.gz') AS run \gset
 SELECT job, runner, status, params->>'name' AS name,
@@ -40,4 +42,7 @@ SELECT count(*) AS job_run_locks FROM pg_locks
 WHERE pid = pg_backend_pid() AND relation = 'immich_maint.job_run'::regclass;
 ROLLBACK;
 
+-- leave job_run as found: later tests number their runs from the highest id
 DELETE FROM immich_maint.job_run WHERE id = :run;
+SELECT setval('immich_maint.job_run_id_seq',
+              (SELECT coalesce(max(id), 0) + 1 FROM immich_maint.job_run), false) > 0 AS reset;

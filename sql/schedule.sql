@@ -4,6 +4,9 @@
 CREATE EXTENSION IF NOT EXISTS immich_maint;
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
+-- runs are numbered from 1 here, whatever earlier tests left
+DELETE FROM immich_maint.job_run;
+SELECT setval('immich_maint.job_run_id_seq', 1, false) AS reset \gset
 SHOW immich_maint.timezone;
 
 -- immich_cron_next: fire times in the zone of immich_maint.timezone (GMT)

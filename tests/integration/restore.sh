@@ -177,8 +177,11 @@ echo "--- round trip: change the data, restore our backup, equal checksums; othe
 q -d "$db" -c "DELETE FROM asset_face" -c "UPDATE asset SET \"isFavorite\" = NOT \"isFavorite\"" \
   -c "SELECT immich_schedule('DatabaseBackup', '0 4 * * *')" >/dev/null
 assert_not_contains "$(state)" "$before"
-q -d "$db" -c "SELECT pg_sleep(600)" >/dev/null 2>&1 & other=$!
-sleep 0.3
+q -d "$db" -c "SELECT pg_sleep(601)" >/dev/null 2>&1 & other=$!
+for _ in $(seq 300); do
+  [ "$(q -At -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(601)'")" = 1 ] && break
+  sleep 0.1
+done
 out=$(maintd restore --media "$media" --yes --json "$good")
 wait $other 2>/dev/null && { echo "FAILED: the other session was not ended" >&2; exit 1; }
 assert_eq "$(state)" "$before" "state after the round trip"
@@ -243,7 +246,7 @@ q -d postgres -c "DROP ROLE restore_it_keep" >/dev/null
 line=$(grep -n '^CREATE TABLE public.asset ' "$TEST_TMP/good.sql" | head -1 | cut -d: -f1)
 awk -v at="$line" 'NR == at { print "SELECT pg_sleep(600);" } { print }' "$TEST_TMP/good.sql" | gzip >"$backups/sleepy.sql.gz"
 wait_for_sleep() {
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do
     [ "$(q -At -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(600);'")" = 1 ] && return 0
     sleep 0.1
   done
@@ -293,7 +296,7 @@ assert_contains "$out" "restored $good into $db"
 assert_eq "$(state)" "$before" "state after the sidecar was killed during the restore point"
 
 echo "--- SQL: immich_restore through serve; the caller waits; the run row survives the restore"
-maintd serve --media "$media" --poll 1 >"$TEST_TMP/serve.log" 2>&1 & serve_pid=$!
+maintd_bg serve --media "$media" --poll 1 >"$TEST_TMP/serve.log" 2>&1 & serve_pid=$!
 earlier=$(val "SELECT immich_run_job('StorageCheck')")
 q -d "$db" -c "DELETE FROM tag_asset" >/dev/null
 run_status=$(q -At -d "$db" -c "SELECT immich_job_wait(immich_restore('$good'), '120 seconds')")
