@@ -46,18 +46,31 @@ as_postgres() { runuser -u postgres -- "$@"; }
 
 # start_cluster DIR PORT [extra postgres -c settings...]: initdb as postgres in DIR/data, start
 # on 127.0.0.1:PORT with immich_maint preloaded (PRELOAD= overrides the library list), sockets
-# in DIR, log in DIR/server.log.
+# in DIR, log in DIR/server.log. If another process takes PORT first, it retries on another free
+# port and leaves it in the caller's $port.
 start_cluster() {
-  local dir=$1 port=$2; shift 2
+  local dir=$1; port=$2; shift 2
   mkdir -p "$dir" && chmod 755 "$dir" && chown postgres: "$dir"
   as_postgres "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust --no-sync >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; return 1; }
-  local opts="-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off"
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    pg_ctl_start "$dir" "$port" "$@" && return 0
+    # another process took the port between free_port and the bind: take another one
+    grep -q 'Address already in use' "$dir/server.log" || break
+    port=$(free_port)
+  done
+  cat "$dir/server.log" >&2
+  return 1
+}
+
+pg_ctl_start() {  # DIR PORT [settings...]
+  local dir=$1 at=$2 setting; shift 2
+  local opts="-c listen_addresses=127.0.0.1 -p $at -k $dir -c fsync=off"
   opts+=" -c shared_preload_libraries=${PRELOAD-immich_maint}"
-  local setting
   for setting in "$@"; do opts+=" -c $setting"; done
-  as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 start >/dev/null \
-    || { cat "$dir/server.log" >&2; return 1; }
+  rm -f "$dir/server.log"  # each attempt logs afresh
+  as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 start >/dev/null
 }
 
 stop_cluster() {
