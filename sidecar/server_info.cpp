@@ -57,7 +57,9 @@ std::string ImmichVersion(PgConnection& conn, const std::string& override_versio
 
 void CheckFolderMounted(PgConnection& conn, const std::string& media, const std::string& folder_name) {
   const std::string marker = media + "/" + folder_name + "/.immich";
-  if (std::filesystem::exists(marker) || !TableExists(conn, "system_metadata")) return;
+  std::error_code unreadable;  // a folder we may not search fails later, when we write to it
+  const bool present = std::filesystem::exists(marker, unreadable);
+  if (present || unreadable || !TableExists(conn, "system_metadata")) return;
   const auto flag = conn.Value(
       "SELECT value->'mountChecks'->>$1 FROM system_metadata WHERE key = 'system-flags'",
       {folder_name});
