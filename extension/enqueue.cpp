@@ -1,6 +1,7 @@
 // The enqueue worker: the caller fills a small shared-memory slot, starts the worker, and
 // waits for it to exit; the worker inserts the run through immich_maint.enqueue and commits.
 #include "extension/enqueue.h"
+#include "extension/slot_worker.h"
 
 extern "C" {
 #include "postgres.h"
@@ -119,24 +120,7 @@ int64 InsertRun(const EnqueueSlot& slot) {
 // Worker entry point. PostgreSQL errors here end the worker (the caller reports them); there
 // is no C++ code that can throw on this path.
 extern "C" void immich_maint_enqueue_main(Datum arg) {
-  dsm_segment* segment = dsm_attach(DatumGetUInt32(arg));
-  if (segment == nullptr) proc_exit(1);
-  auto* slot = static_cast<immich_maint::pg::EnqueueSlot*>(dsm_segment_address(segment));
-  BackgroundWorkerUnblockSignals();
-  BackgroundWorkerInitializeConnectionByOid(slot->database, InvalidOid, 0);
-  pgstat_report_activity(STATE_RUNNING, "immich_maint: queueing a run");
-  PG_TRY();
-  {
-    slot->run_id = immich_maint::pg::InsertRun(*slot);
-  }
-  PG_CATCH();
-  {
-    // hand the message to the waiting caller, then fail as any worker would
-    ErrorData* error = CopyErrorData();
-    strlcpy(slot->error, error->message, sizeof(slot->error));
-    PG_RE_THROW();
-  }
-  PG_END_TRY();
-  dsm_detach(segment);
-  proc_exit(0);
+  namespace pg = immich_maint::pg;
+  pg::RunSlotWorker<pg::EnqueueSlot>(arg, "immich_maint: queueing a run", false,
+                                     [](pg::EnqueueSlot* slot) { slot->run_id = pg::InsertRun(*slot); });
 }

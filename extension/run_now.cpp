@@ -2,6 +2,7 @@
 // worker and waits for it, so a SQL function (run_now, immich_prune_audit) gets the job's
 // batched, committed work: a function itself can never commit.
 #include "extension/db_job_bodies.h"
+#include "extension/slot_worker.h"
 
 extern "C" {
 #include "postgres.h"
@@ -179,26 +180,10 @@ void ReadOutcome(RunNowSlot* slot) {
 // Worker entry point. PostgreSQL errors here end the worker (the caller reports them); there is
 // no C++ code that can throw on this path.
 extern "C" void immich_maint_run_now_main(Datum arg) {
-  dsm_segment* segment = dsm_attach(DatumGetUInt32(arg));
-  if (segment == nullptr) proc_exit(1);
-  auto* slot = static_cast<pg::RunNowSlot*>(dsm_segment_address(segment));
-  pqsignal(SIGTERM, die);  // stop at the next CHECK_FOR_INTERRUPTS, not inside a batch
-  BackgroundWorkerUnblockSignals();
-  BackgroundWorkerInitializeConnectionByOid(slot->database, InvalidOid, 0);
-  pgstat_report_activity(STATE_RUNNING, "immich_maint: running a job");
-  PG_TRY();
-  {
+  // SIGTERM stops the job at the next CHECK_FOR_INTERRUPTS, not inside a batch
+  pg::RunSlotWorker<pg::RunNowSlot>(arg, "immich_maint: running a job", true, [](pg::RunNowSlot* slot) {
     slot->run_id = pg::StartRun(*slot);
     pg::RunDatabaseJob(slot->run_id);
     pg::ReadOutcome(slot);
-  }
-  PG_CATCH();
-  {
-    ErrorData* error = CopyErrorData();
-    strlcpy(slot->error, error->message, sizeof(slot->error));
-    PG_RE_THROW();
-  }
-  PG_END_TRY();
-  dsm_detach(segment);
-  proc_exit(0);
+  });
 }
