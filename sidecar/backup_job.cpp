@@ -21,6 +21,7 @@
 #include "sidecar/pg_connection.h"
 #include "sidecar/retention_apply.h"
 #include "sidecar/server_info.h"
+#include "sidecar/stream_verify.h"
 
 namespace immich_maint::sidecar {
 
@@ -109,13 +110,19 @@ void TerminateDumpBackend(PgConnection& conn, const std::string& app_name) {
       outcome.stalled ? "A lock or a hung connection may block it; see --stall-timeout." : ""));
 }
 
-void VerifyWritten(const std::string& path) {
-  const GzipReport report = VerifyGzipFile(path).value();
-  const DumpInfo info = InspectDumpText(report.head, report.tail);
-  if (!info.complete) {
+// The stream was verified while it was written; the file must hold exactly those bytes.
+void CheckVerified(StreamVerifier& verifier, const std::string& path) {
+  const GzipReport report = verifier.Finish().value();
+  if (!InspectDumpText(report.head, report.tail).complete) {
     throw core::Failure(core::MakeError(core::ErrorCode::kCorruptBackup,
                                         "backup is incomplete: " + path,
                                         "The dump does not end with pg_dump's completion line."));
+  }
+  if (!FileMatches(path, verifier.bytes(), verifier.crc()).value()) {
+    throw core::Failure(core::MakeError(core::ErrorCode::kCorruptBackup,
+                                        "backup differs from what was written: " + path,
+                                        "Reading the file back gave other bytes than were verified.",
+                                        "Check the disk and the file system."));
   }
 }
 
@@ -148,7 +155,11 @@ Prepared Prepare(PgConnection& conn, const BackupOptions& options) {
 void DumpInto(PgConnection& conn, const DbSettings& db, const Prepared& prepared,
               const BackupOptions& options, BackupResult& result) {
   DurableFile file(prepared.folder, result.name);
-  FunctionSink sink([&](const std::uint8_t* data, std::size_t size) { file.Write(data, size); });
+  StreamVerifier verifier;
+  FunctionSink sink([&](const std::uint8_t* data, std::size_t size) {
+    file.Write(data, size);
+    verifier.Feed(data, size);
+  });
   auto encoder = MakeGzipEncoder(options.gzip, sink).value();
   const std::string app_name = options.application_name.empty()
                                    ? "immich-maintd-dump-" + std::to_string(::getpid())
@@ -169,7 +180,7 @@ void DumpInto(PgConnection& conn, const DbSettings& db, const Prepared& prepared
   }
   encoder->Finish();
   file.Sync();
-  VerifyWritten(file.temp_path());
+  CheckVerified(verifier, file.temp_path());
   file.Commit();
   result.path = file.final_path();
   result.size = file.bytes_written();
