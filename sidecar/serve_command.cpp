@@ -19,6 +19,7 @@
 #include "sidecar/error_report.h"
 #include "sidecar/failure_notice.h"
 #include "sidecar/heartbeat.h"
+#include "sidecar/current_run.h"
 #include "sidecar/http_status.h"
 #include "sidecar/inventory_sync.h"
 #include "sidecar/job_handlers.h"
@@ -77,8 +78,11 @@ void AddExpectedDumpBytes(PgConnection& conn, ClaimedRun& run) {
 std::tuple<bool, nlohmann::json, std::string> Execute(const ClaimedRun& run, const ServeOptions& options,
                                                       const DbSettings& db) {
   Heartbeat heartbeat(db, run.id);
-  RunContext context{run.id, run.job, run.params, options.media, db,
-                     [&](double fraction) { heartbeat.SetProgress(fraction); }};
+  const CurrentRunScope current(run.id, run.job);
+  RunContext context{run.id, run.job, run.params, options.media, db, [&](double fraction) {
+                       heartbeat.SetProgress(fraction);
+                       PublishRunProgress(fraction);
+                     }};
   try {
     return {true, JobHandlers().at(run.job)(context), ""};
   } catch (const core::Failure& failure) {

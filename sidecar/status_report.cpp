@@ -89,6 +89,7 @@ void RenderBackupMetrics(std::ostringstream& out, const StatusFacts& facts) {
 
 StatusFacts GatherStatus(const DbSettings& db) {
   StatusFacts facts;
+  facts.current_run = CurrentRun();
   try {
     PgConnection conn(db, "immich-maintd-status");
     facts.database_up = true;
@@ -108,7 +109,8 @@ Health JudgeHealth(const StatusFacts& facts, std::int64_t now_epoch, std::int64_
     health.healthy = false;
     health.reasons.push_back(std::move(reason));
   };
-  if (!facts.database_up) fail("database unreachable: " + facts.database_error);
+  const bool restoring = facts.current_run && facts.current_run->job == "DatabaseRestore";
+  if (!facts.database_up && !restoring) fail("database unreachable: " + facts.database_error);
   if (facts.database_up && !facts.last_backup_epoch) fail("no successful backup yet");
   if (facts.last_backup_epoch && now_epoch - *facts.last_backup_epoch > max_backup_age_seconds) {
     fail("newest successful backup is " + std::to_string((now_epoch - *facts.last_backup_epoch) / 3600) +
@@ -125,8 +127,32 @@ std::string HealthJson(const Health& health, const StatusFacts& facts, std::int6
                          {"reasons", health.reasons},
                          {"database", facts.database_up}};
   if (facts.last_backup_epoch) json["backup_age_seconds"] = now_epoch - *facts.last_backup_epoch;
+  if (facts.current_run) {
+    json["running"] = {{"run_id", facts.current_run->id},
+                       {"job", facts.current_run->job},
+                       {"progress", facts.current_run->progress}};
+  }
   return json.dump() + "\n";
 }
+
+namespace {
+
+void RenderCurrentRun(std::ostringstream& out, const StatusFacts& facts) {
+  Sample(out, "immich_maint_running", "gauge", "1 while this sidecar executes a run.",
+         facts.current_run ? 1 : 0);
+  if (!facts.current_run) return;
+  const RunSnapshot& run = *facts.current_run;
+  const std::string labels =
+      "{run_id=" + Label(std::to_string(run.id)) + ",job=" + Label(run.job) + "} ";
+  Metric(out, "immich_maint_run_progress", "gauge",
+         "Fraction done of the run this sidecar executes (live also during a restore).");
+  out << "immich_maint_run_progress" << labels << run.progress << '\n';
+  Metric(out, "immich_maint_run_started_timestamp_seconds", "gauge",
+         "When this sidecar started the run it executes.");
+  out << "immich_maint_run_started_timestamp_seconds" << labels << run.started_epoch << '\n';
+}
+
+}  // namespace
 
 std::string RenderMetrics(const StatusFacts& facts) {
   std::ostringstream out;
@@ -146,6 +172,7 @@ std::string RenderMetrics(const StatusFacts& facts) {
       out << "immich_maint_storage_ok{folder=" << Label(folder) << "} " << (ok ? 1 : 0) << '\n';
     }
   }
+  RenderCurrentRun(out, facts);
   if (facts.orphan_files) {
     Sample(out, "immich_maint_orphan_files", "gauge", "Orphan files found by the latest scan.",
            static_cast<double>(*facts.orphan_files));

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "sidecar/current_run.h"
 #include "sidecar/db_settings.h"
 
 namespace immich_maint::sidecar {
@@ -23,6 +24,7 @@ struct StatusFacts {
   std::map<std::pair<std::string, std::string>, std::int64_t> runs;  // (job, status) -> count
   std::map<std::string, bool> storage_ok;  // folder -> latest check good (when checks exist)
   std::optional<std::int64_t> orphan_files;
+  std::optional<RunSnapshot> current_run;  // from this process's memory, not the database
 };
 
 struct Health {
@@ -30,9 +32,12 @@ struct Health {
   std::vector<std::string> reasons;
 };
 
-// Reads the facts; never throws (an unreachable database is a fact).
+// Reads the facts, and the run this process executes; never throws (an unreachable database
+// is a fact).
 StatusFacts GatherStatus(const DbSettings& db);
 
+// A restore keeps every client out on purpose: while this sidecar runs one, an unreachable
+// database is not a reason to call it unhealthy.
 Health JudgeHealth(const StatusFacts& facts, std::int64_t now_epoch, std::int64_t max_backup_age_seconds);
 
 std::string HealthJson(const Health& health, const StatusFacts& facts, std::int64_t now_epoch);

@@ -46,6 +46,23 @@ assert samples[("immich_maint_backup_failures_total", ())] == 0
 print("metrics ok:", len(samples), "samples")
 PY
 
+echo "--- a run in progress: /metrics and /healthz show it (from the sidecar's memory)"
+sql "CREATE TABLE blocker (x int)"
+as_postgres "$PG_BIN/psql" -h 127.0.0.1 -p "$PGPORT" -XAtq -d $db \
+  -c "BEGIN; LOCK TABLE blocker IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120)" >/dev/null 2>&1 &
+locker=$!; pids+=($locker)
+for _ in $(seq 100); do [ "$(sql "SELECT count(*) FROM pg_locks WHERE relation = 'blocker'::regclass AND granted")" = 1 ] && break; sleep 0.1; done
+run=$(sql "SELECT immich_backup_now()")  # its pg_dump waits for the lock
+for _ in $(seq 200); do curl -s "http://$addr/metrics" | grep -q '^immich_maint_running 1$' && break; sleep 0.1; done
+metrics=$(curl -s "http://$addr/metrics")
+assert_contains "$metrics" "immich_maint_run_progress{run_id=\"$run\",job=\"DatabaseBackup\"} "
+assert_contains "$metrics" "immich_maint_run_started_timestamp_seconds{run_id=\"$run\",job=\"DatabaseBackup\"} "
+assert_contains "$(curl -s "http://$addr/healthz")" "\"running\":{\"job\":\"DatabaseBackup\",\"progress\":"
+sql "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()" >/dev/null
+wait $locker 2>/dev/null || true
+assert_eq "$(sql "SELECT immich_job_wait($run, '60 seconds')")" succeeded
+curl -s "http://$addr/metrics" | grep -qx 'immich_maint_running 0' || { echo "FAILED: immich_maint_running is not 0 after the run"; exit 1; }
+
 echo "--- a stale backup: 503 with its age"
 sql "UPDATE immich_maint.job_run SET started_at = now() - interval '3 days 10 minutes', finished_at = now() - interval '3 days 10 minutes'"
 assert_eq "$(curl -s -o "$TEST_TMP/h.json" -w '%{http_code}' "http://$addr/healthz")" 503

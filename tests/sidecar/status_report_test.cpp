@@ -55,6 +55,49 @@ TEST(StatusHealth, NoBackupYetAndFailedStorageAreReasons) {
             "backups\"],\"status\":\"unhealthy\"}\n");
 }
 
+TEST(StatusHealth, ARestoreKeepingClientsOutIsNotAnUnhealthyDatabase) {
+  StatusFacts facts = GoodFacts();
+  facts.database_up = false;
+  facts.database_error = "cannot connect to postgres@database:5432/immich";
+  facts.current_run = RunSnapshot{42, "DatabaseRestore", 0.5, kNow - 60};
+  const Health health = JudgeHealth(facts, kNow, 26 * 3600);
+  EXPECT_TRUE(health.healthy);
+  EXPECT_EQ(HealthJson(health, facts, kNow),
+            "{\"backup_age_seconds\":3600,\"database\":false,\"reasons\":[],\"running\":{\"job\":"
+            "\"DatabaseRestore\",\"progress\":0.5,\"run_id\":42},\"status\":\"ok\"}\n");
+  facts.current_run->job = "DatabaseBackup";  // any other run: the database must answer
+  EXPECT_FALSE(JudgeHealth(facts, kNow, 26 * 3600).healthy);
+}
+
+TEST(StatusMetrics, TheExecutingRunWithItsProgress) {
+  StatusFacts facts = GoodFacts();
+  EXPECT_NE(RenderMetrics(facts).find("immich_maint_running 0\n"), std::string::npos);
+  EXPECT_EQ(RenderMetrics(facts).find("immich_maint_run_progress"), std::string::npos);
+  facts.current_run = RunSnapshot{42, "DatabaseRestore", 0.625, kNow - 60};
+  const std::string text = RenderMetrics(facts);
+  EXPECT_NE(text.find("immich_maint_running 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE immich_maint_run_progress gauge\n"
+                      "immich_maint_run_progress{run_id=\"42\",job=\"DatabaseRestore\"} 0.625\n"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("immich_maint_run_started_timestamp_seconds{run_id=\"42\",job=\"DatabaseRestore\"} 1795309940\n"),
+            std::string::npos) << text;
+}
+
+TEST(CurrentRun, PublishedWhileTheScopeLives) {
+  EXPECT_FALSE(CurrentRun().has_value());
+  PublishRunProgress(0.5);  // no run: nothing to update
+  EXPECT_FALSE(CurrentRun().has_value());
+  {
+    const CurrentRunScope scope(7, "DatabaseBackup");
+    PublishRunProgress(0.25);
+    ASSERT_TRUE(CurrentRun().has_value());
+    EXPECT_EQ(CurrentRun()->id, 7);
+    EXPECT_EQ(CurrentRun()->job, "DatabaseBackup");
+    EXPECT_EQ(CurrentRun()->progress, 0.25);
+  }
+  EXPECT_FALSE(CurrentRun().has_value());
+}
+
 TEST(StatusMetrics, RendersExactPrometheusText) {
   StatusFacts facts = GoodFacts();
   facts.runs[{"TagCleanup", "failed"}] = 1;
