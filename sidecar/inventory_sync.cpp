@@ -29,9 +29,12 @@ nlohmann::json InventoryJson(const std::string& folder) {
 
 int SyncBackupInventory(PgConnection& conn, const std::string& backups_folder) {
   if (!TableExists(conn, "immich_maint.backup_file")) return -1;  // extension not installed
-  const nlohmann::json rows = InventoryJson(backups_folder);
   conn.Exec("BEGIN");
   try {
+    // One sync at a time (two sidecars, or serve and a CLI backup, may finish together), and
+    // the folder is listed under the lock, so the last to commit wrote the newest listing.
+    conn.Exec("SELECT pg_advisory_xact_lock(42, 3)");
+    const nlohmann::json rows = InventoryJson(backups_folder);
     conn.Exec("DELETE FROM immich_maint.backup_file");
     conn.Query(
         "INSERT INTO immich_maint.backup_file (name, size, modified, kind, immich_version, pg_version) "
@@ -40,11 +43,11 @@ int SyncBackupInventory(PgConnection& conn, const std::string& backups_folder) {
         "kind text, immich_version text, pg_version text)",
         {rows.dump()});
     conn.Exec("COMMIT");
+    return static_cast<int>(rows.size());
   } catch (...) {
     try { conn.Exec("ROLLBACK"); } catch (...) {}  // NOLINT: connection may be gone
     throw;
   }
-  return static_cast<int>(rows.size());
 }
 
 }  // namespace immich_maint::sidecar
