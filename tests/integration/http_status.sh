@@ -77,6 +77,23 @@ assert_eq "$(curl -s -o "$TEST_TMP/h2.json" -w '%{http_code}' "http://$addr2/hea
 assert_contains "$(cat "$TEST_TMP/h2.json")" '"reasons":["database unreachable: cannot connect to postgres@127.0.0.1:1/http_it"]'
 assert_contains "$(curl -s "http://$addr2/metrics")" "immich_maint_database_up 0"
 
+echo "--- health (the container check) while a restore keeps the database closed"
+health() { DB_HOSTNAME=127.0.0.1 DB_PORT=1 DB_DATABASE_NAME=$db "$IMMICH_MAINTD" health --media "$media"; }
+set +e; out=$(health); status=$?; set -e
+assert_eq "$status" 1 "health with the database down"
+assert_eq "$out" '{"database":false,"reasons":["database unreachable: cannot connect to postgres@127.0.0.1:1/http_it"],"status":"unhealthy"}'
+sleep 300 & restorer=$!; pids+=($restorer)   # stands in for the restoring sidecar's process
+journal() {  # PID: the journal a restore writes in the backups folder
+  printf '{"database":"%s","backup":"x.sql.gz","run_id":7,"pid":%s,"host":"%s","started":"2026-01-01T00:00:00Z","phase":"restore","connections_blocked":true,"maintenance_set":false,"maintenance_before":null}\n' \
+    "$db" "$1" "$(hostname)" >"$media/backups/.immich-maintd-restore.json"
+}
+journal $restorer
+assert_eq "$(health)" '{"database":false,"reasons":[],"running":{"job":"DatabaseRestore","progress":0.0,"run_id":7},"status":"ok"}'
+kill $restorer; wait $restorer 2>/dev/null || true
+set +e; out=$(health); status=$?; set -e   # the restorer is gone: a leftover journal proves nothing
+assert_eq "$status" 1 "health after the restoring process died"
+rm "$media/backups/.immich-maintd-restore.json"
+
 echo "--- a bad address is refused"
 set +e; err=$("$IMMICH_MAINTD" serve --http nonsense 2>&1); status=$?; set -e
 assert_eq "$status" 3
