@@ -80,12 +80,17 @@ void CheckFreeSpace(const std::string& folder) {
   }
 }
 
+// The server checks every 5 s that pg_dump is still there, also while it waits for a lock: a
+// backend whose pg_dump died ends instead of holding its locks (PostgreSQL 14 and later).
+constexpr const char* kNoticeDeadClient = " options='-c client_connection_check_interval=5000'";
+
 ChildSpec DumpSpec(const DbSettings& db, const std::string& pg_dump, const std::string& app_name,
                    const BackupOptions& options) {
   ChildSpec spec;
   spec.binary = pg_dump;
   spec.args = {"--clean", "--if-exists",
-               "--dbname=" + db.ConnInfoWithoutPassword() + " application_name='" + app_name + "'"};
+               "--dbname=" + db.ConnInfoWithoutPassword() + " application_name='" + app_name +
+                   "'" + kNoticeDeadClient};
   if (!db.password.empty()) spec.env.emplace_back("PGPASSWORD", db.password);
   spec.stall_timeout = options.stall_timeout;
   return spec;

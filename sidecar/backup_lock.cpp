@@ -12,6 +12,21 @@ BackupLock::BackupLock(PgConnection& conn) : conn_(conn) {
         "Another immich-maintd holds the backup lock (advisory lock 42, 1).",
         "Wait for it to finish; SELECT * FROM pg_locks WHERE locktype = 'advisory' shows it."));
   }
+  EndOrphanedDumps();
+}
+
+// Every dump session (a backup's or a restore point's) runs under this lock, so one that is
+// left while we hold it belongs to a sidecar that died; a dump backend waiting for a table lock
+// keeps its ACCESS SHARE locks until it notices, so end it.
+void BackupLock::EndOrphanedDumps() {
+  try {
+    conn_.Exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND (application_name LIKE 'immich-maintd-dump-%' OR "
+        "application_name LIKE 'immich-maintd-restore-dump-%')");
+  } catch (const core::Failure&) {
+    // not allowed to (a role without pg_signal_backend): the server ends them in time anyway
+  }
 }
 
 BackupLock::~BackupLock() {

@@ -10,13 +10,16 @@ namespace immich_maint::sidecar {
 
 class BackupLock {
  public:
-  // Throws core::Failure(kBusy) when another backup holds it.
+  // Throws core::Failure(kBusy) when another backup holds it. Once held, ends the dump
+  // sessions that a dead sidecar left behind.
   explicit BackupLock(PgConnection& conn);
   ~BackupLock();
   BackupLock(const BackupLock&) = delete;
   BackupLock& operator=(const BackupLock&) = delete;
 
  private:
+  void EndOrphanedDumps();
+
   PgConnection& conn_;
 };
 

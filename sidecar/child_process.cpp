@@ -1,10 +1,10 @@
-// posix_spawn + poll loop for streaming children.
+// fork/exec + poll loop for streaming children.
 #include "sidecar/child_process.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +43,11 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
   return pointers;
 }
 
+[[noreturn]] void ThrowPipeError() {
+  throw core::Failure(core::MakeError(core::ErrorCode::kIoError,
+                                      std::string("cannot create pipe: ") + std::strerror(errno)));
+}
+
 struct Pipes {
   int out[2] = {-1, -1};
   int err[2] = {-1, -1};
@@ -53,42 +58,70 @@ struct Pipes {
   }
 };
 
-// Spawns with stdout and stderr on new pipes; `actions` may already hold more (FedChild's stdin).
-pid_t SpawnWith(const ChildSpec& spec, Pipes& pipes, posix_spawn_file_actions_t* actions) {
-  if (::pipe2(pipes.out, O_CLOEXEC) != 0 || ::pipe2(pipes.err, O_CLOEXEC) != 0) {
-    throw core::Failure(core::MakeError(core::ErrorCode::kIoError,
-                                        std::string("cannot create pipe: ") + std::strerror(errno)));
+// In the forked child: only async-signal-safe calls until exec. The child dies with the thread
+// that started it (PR_SET_PDEATHSIG), so a sidecar killed with -9 leaves no pg_dump or psql
+// behind; SIGPIPE goes back to its default, which the sidecar itself ignores.
+[[noreturn]] void ExecChild(const char* binary, char* const* argv, char* const* envp,
+                            const std::vector<std::pair<int, int>>& dups, pid_t parent, int report) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  ::sigaction(SIGPIPE, &default_action, nullptr);
+  for (const auto& [from, to] : dups) {
+    if (::dup2(from, to) < 0) break;
   }
-  posix_spawn_file_actions_adddup2(actions, pipes.out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(actions, pipes.err[1], STDERR_FILENO);
+  ::execve(binary, argv, envp);
+  const int error = errno;
+  (void)!::write(report, &error, sizeof error);
+  ::_exit(127);
+}
+
+// errno of a failed exec, reported through a close-on-exec pipe (0: exec succeeded).
+int ExecError(int report_read) {
+  int error = 0;
+  ssize_t n;
+  while ((n = ::read(report_read, &error, sizeof error)) < 0 && errno == EINTR) {
+  }
+  return n == static_cast<ssize_t>(sizeof error) ? error : 0;
+}
+
+pid_t ForkExec(const ChildSpec& spec, const std::vector<std::pair<int, int>>& dups) {
   std::vector<std::string> argv_strings{spec.binary};
   argv_strings.insert(argv_strings.end(), spec.args.begin(), spec.args.end());
   std::vector<std::string> env_strings = MergedEnvironment(spec);
   auto argv = Pointers(argv_strings);
   auto envp = Pointers(env_strings);
-  pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, spec.binary.c_str(), actions, nullptr, argv.data(), envp.data());
-  if (rc != 0) {
-    throw core::Failure(core::MakeError(core::ErrorCode::kNotFound,
-                                        "cannot run " + spec.binary + ": " + std::strerror(rc)));
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) ThrowPipeError();
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid == 0) ExecChild(spec.binary.c_str(), argv.data(), envp.data(), dups, parent, report[1]);
+  const int fork_error = errno;
+  ::close(report[1]);
+  const int error = pid < 0 ? fork_error : ExecError(report[0]);
+  ::close(report[0]);
+  if (pid > 0 && error != 0) {
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
   }
+  if (pid < 0 || error != 0) {
+    throw core::Failure(core::MakeError(core::ErrorCode::kNotFound,
+                                        "cannot run " + spec.binary + ": " + std::strerror(error)));
+  }
+  return pid;
+}
+
+// Starts the child with stdout and stderr on new pipes, plus `dups` (FedChild's stdin).
+pid_t SpawnWith(const ChildSpec& spec, Pipes& pipes, std::vector<std::pair<int, int>> dups = {}) {
+  if (::pipe2(pipes.out, O_CLOEXEC) != 0 || ::pipe2(pipes.err, O_CLOEXEC) != 0) ThrowPipeError();
+  dups.emplace_back(pipes.out[1], STDOUT_FILENO);
+  dups.emplace_back(pipes.err[1], STDERR_FILENO);
+  const pid_t pid = ForkExec(spec, dups);
   ::close(pipes.out[1]);
   ::close(pipes.err[1]);
   pipes.out[1] = pipes.err[1] = -1;
   return pid;
-}
-
-pid_t Spawn(const ChildSpec& spec, Pipes& pipes) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  try {
-    const pid_t pid = SpawnWith(spec, pipes, &actions);
-    posix_spawn_file_actions_destroy(&actions);
-    return pid;
-  } catch (...) {
-    posix_spawn_file_actions_destroy(&actions);
-    throw;
-  }
 }
 
 void KeepTail(std::string& tail, const char* data, std::size_t size) {
@@ -139,7 +172,7 @@ std::string ChildOutcome::Describe() const {
 
 ChildOutcome RunChild(const ChildSpec& spec, const OutputHandler& on_output) {
   Pipes pipes;
-  const pid_t pid = Spawn(spec, pipes);
+  const pid_t pid = SpawnWith(spec, pipes);
   ChildOutcome outcome;
   try {
     outcome.stalled = !Pump(pipes, spec, on_output, outcome.stderr_tail);
@@ -178,22 +211,14 @@ FedChild::FedChild(const ChildSpec& spec) {
   IgnoreSigpipe();
   int in[2] = {-1, -1};
   Pipes pipes;
-  if (::pipe2(in, O_CLOEXEC) != 0) {
-    throw core::Failure(core::MakeError(
-        core::ErrorCode::kIoError, std::string("cannot create pipe: ") + std::strerror(errno)));
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+  if (::pipe2(in, O_CLOEXEC) != 0) ThrowPipeError();
   try {
-    pid_ = SpawnWith(spec, pipes, &actions);
+    pid_ = SpawnWith(spec, pipes, {{in[0], STDIN_FILENO}});
   } catch (...) {
-    posix_spawn_file_actions_destroy(&actions);
     ::close(in[0]);
     ::close(in[1]);
     throw;
   }
-  posix_spawn_file_actions_destroy(&actions);
   ::close(in[0]);
   in_ = in[1];
   // Non-blocking: a large write would otherwise block until the child read all of it, while

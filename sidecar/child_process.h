@@ -1,6 +1,7 @@
 // Runs a child (pg_dump, psql) with extra environment variables, streams its stdout to a
 // callback with a stall timeout, keeps the tail of its stderr, and never leaves it running:
-// if the callback throws or the output stalls, the child is killed and reaped.
+// if the callback throws or the output stalls, the child is killed and reaped, and if the
+// sidecar itself dies (kill -9), the kernel kills the child too (PR_SET_PDEATHSIG).
 #pragma once
 
 #include <chrono>
