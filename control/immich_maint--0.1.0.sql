@@ -80,10 +80,10 @@ CREATE TABLE immich_maint.schedule (
   cron text NOT NULL,
   enabled boolean NOT NULL DEFAULT true,
   catch_up boolean NOT NULL DEFAULT false,
-  params jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(params) = 'object'),
+  params jsonb NOT NULL DEFAULT '{}' CHECK (pg_catalog.jsonb_typeof(params) = 'object'),
   next_run timestamptz,
   last_run timestamptz,
-  updated_at timestamptz NOT NULL DEFAULT now()
+  updated_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE immich_maint.schedule IS
   'One row per scheduled job: cron expression (pg_cron syntax), enabled, catch_up, params; next_run and last_run are kept by the launcher';
@@ -102,7 +102,7 @@ CREATE TABLE immich_maint.job_run (
     CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
   params jsonb NOT NULL DEFAULT '{}',
   requested_by text NOT NULL DEFAULT current_user,
-  queued_at timestamptz NOT NULL DEFAULT now(),
+  queued_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
   started_at timestamptz,
   finished_at timestamptz,
   worker text,
@@ -170,7 +170,7 @@ BEGIN
     RAISE EXCEPTION 'run id and timeout must not be NULL' USING ERRCODE = '22004';
   END IF;
   -- capped so that '1000000 years' means "for ever" rather than a timestamp overflow
-  deadline := clock_timestamp() + least(timeout, interval '100 years');
+  deadline := pg_catalog.clock_timestamp() + least(timeout, interval '100 years');
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'immich_job_wait needs READ COMMITTED isolation'
       USING ERRCODE = '25000', DETAIL = 'A snapshot taken once would never see the run end.';
@@ -192,9 +192,9 @@ BEGIN
     IF run_status IN ('succeeded', 'failed', 'cancelled') THEN
       RETURN run_status;
     END IF;
-    IF clock_timestamp() >= deadline THEN
+    IF pg_catalog.clock_timestamp() >= deadline THEN
       RAISE EXCEPTION 'timed out waiting for run % after %', run_id, timeout
-        USING ERRCODE = '57014', DETAIL = format('The run is still %s.', run_status);
+        USING ERRCODE = '57014', DETAIL = pg_catalog.format('The run is still %s.', run_status);
     END IF;
     PERFORM pg_sleep(0.1);
   END LOOP;
@@ -212,7 +212,7 @@ BEGIN
   IF run_id IS NULL THEN
     RAISE EXCEPTION 'run id must not be NULL' USING ERRCODE = '22004';
   END IF;
-  UPDATE immich_maint.job_run r SET status = 'cancelled', finished_at = now(),
+  UPDATE immich_maint.job_run r SET status = 'cancelled', finished_at = pg_catalog.now(),
          error = 'cancelled by ' || current_user
     WHERE r.id = run_id AND r.status = 'queued'
     RETURNING r.status INTO run_status;
@@ -243,7 +243,7 @@ CREATE TABLE immich_maint.backup_file (
   kind text NOT NULL,
   immich_version text,
   pg_version text,
-  seen_at timestamptz NOT NULL DEFAULT now()
+  seen_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE immich_maint.backup_file IS
   'The backup files the sidecar saw after its last backup or retention (refreshed as a whole)';
@@ -256,7 +256,9 @@ CREATE FUNCTION immich_backups(
 DECLARE
   current_version text;
 BEGIN
-  IF pg_catalog.to_regclass('public.version_history') IS NOT NULL THEN
+  -- without leave to read Immich's table, compatibility is unknown rather than an error
+  IF pg_catalog.to_regclass('public.version_history') IS NOT NULL
+     AND pg_catalog.has_table_privilege('public.version_history', 'SELECT') THEN
     EXECUTE 'SELECT version FROM public.version_history ORDER BY "createdAt" DESC LIMIT 1'
       INTO current_version;
   END IF;
@@ -302,7 +304,7 @@ CREATE FUNCTION immich_schedule(job text, cron text, enabled boolean DEFAULT tru
 COMMENT ON FUNCTION immich_schedule(text, text, boolean, boolean) IS
   'Set a job''s schedule (pg_cron syntax, in the time zone of immich_maint.timezone) and whether it runs; catch_up NULL keeps the current setting. An invalid schedule is refused (22023). superuser or immich_maint_admin only';
 
-CREATE FUNCTION immich_cron_next(expr text, after timestamptz DEFAULT now(), n integer DEFAULT 1)
+CREATE FUNCTION immich_cron_next(expr text, after timestamptz DEFAULT pg_catalog.now(), n integer DEFAULT 1)
   RETURNS SETOF timestamptz
   AS 'MODULE_PATHNAME', 'immich_cron_next' LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION immich_cron_next(text, timestamptz, integer) IS
@@ -356,7 +358,7 @@ CREATE VIEW immich_maint.status AS
       AND lk.database = (SELECT d.oid FROM pg_catalog.pg_database d
                          WHERE d.datname = pg_catalog.current_database())
     LIMIT 1) k ON true
-  CROSS JOIN (SELECT max(hr.heartbeat_at) AS heartbeat_at
+  CROSS JOIN (SELECT pg_catalog.max(hr.heartbeat_at) AS heartbeat_at
               FROM immich_maint.job_run hr WHERE hr.runner = 'sidecar') h;
 COMMENT ON VIEW immich_maint.status IS
   'One row per job: schedule, next due time, last run (status, finish, error); and for all: the launcher serving this database (pid, NULL when none), who holds Immich''s backup lock 42 (launcher, other or free, with its pid), the last sidecar heartbeat';
@@ -395,7 +397,7 @@ CREATE TABLE immich_maint.storage_check (
   free_bytes bigint,
   total_bytes bigint,
   problem text,
-  checked_at timestamptz NOT NULL DEFAULT now(),
+  checked_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
   PRIMARY KEY (run_id, folder)
 );
 COMMENT ON TABLE immich_maint.storage_check IS
@@ -451,7 +453,7 @@ CREATE TABLE immich_maint.file_deletion (
   subject_id uuid NOT NULL,
   reason text NOT NULL,
   run_id bigint REFERENCES immich_maint.job_run (id) ON DELETE SET NULL,
-  queued_at timestamptz NOT NULL DEFAULT now(),
+  queued_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
   done_at timestamptz,
   error text,
   cancelled_at timestamptz
@@ -474,10 +476,10 @@ BEGIN
   IF subject = 'person' THEN
     RETURN true;
   END IF;
-  IF NOT immich_maint.has_column(to_regclass('public.' || quote_ident(subject)), 'deletedAt') THEN
+  IF NOT immich_maint.has_column(pg_catalog.to_regclass('public.' || pg_catalog.quote_ident(subject)), 'deletedAt') THEN
     RETURN false;
   END IF;
-  EXECUTE format('SELECT EXISTS (SELECT 1 FROM public.%I s WHERE s.id = $1 AND s."deletedAt" <= $2)', subject)
+  EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM public.%I s WHERE s.id = $1 AND s."deletedAt" <= $2)', subject)
     INTO wanted USING subject_id, queued_at;
   RETURN wanted;
 END
@@ -531,9 +533,9 @@ COMMENT ON FUNCTION immich_maint.has_btree_index(regclass, text) IS
 CREATE FUNCTION immich_maint.run_note(run_id bigint, note text) RETURNS void
   LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
   UPDATE immich_maint.job_run r
-     SET result = jsonb_set(coalesce(r.result, '{}'), '{notes}',
-                            coalesce(r.result->'notes', '[]') || jsonb_build_array(note))
-   WHERE r.id = run_id AND NOT coalesce(r.result->'notes', '[]') @> jsonb_build_array(note)
+     SET result = pg_catalog.jsonb_set(coalesce(r.result, '{}'), '{notes}',
+                            coalesce(r.result->'notes', '[]') || pg_catalog.jsonb_build_array(note))
+   WHERE r.id = run_id AND NOT coalesce(r.result->'notes', '[]') @> pg_catalog.jsonb_build_array(note)
 $$;
 COMMENT ON FUNCTION immich_maint.run_note(bigint, text) IS
   'Adds a note (a skipped table or column, a step given up after lock timeouts) to job_run.result.notes';
@@ -542,17 +544,17 @@ COMMENT ON FUNCTION immich_maint.run_note(bigint, text) IS
 CREATE FUNCTION immich_maint.job_table(run_id bigint, name text, cols text[] DEFAULT '{}')
   RETURNS regclass LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  tbl regclass := to_regclass('public.' || quote_ident(name));
+  tbl regclass := pg_catalog.to_regclass('public.' || pg_catalog.quote_ident(name));
   missing text;
 BEGIN
   IF tbl IS NULL THEN
-    PERFORM immich_maint.run_note(run_id, format('table %s does not exist: skipped', name));
+    PERFORM immich_maint.run_note(run_id, pg_catalog.format('table %s does not exist: skipped', name));
     RETURN NULL;
   END IF;
-  SELECT string_agg(quote_ident(c), ', ') INTO missing
-    FROM unnest(cols) c WHERE NOT immich_maint.has_column(tbl, c);
+  SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ') INTO missing
+    FROM pg_catalog.unnest(cols) c WHERE NOT immich_maint.has_column(tbl, c);
   IF missing IS NOT NULL THEN
-    PERFORM immich_maint.run_note(run_id, format('table %s has no column %s: skipped', name, missing));
+    PERFORM immich_maint.run_note(run_id, pg_catalog.format('table %s has no column %s: skipped', name, missing));
     RETURN NULL;
   END IF;
   RETURN tbl;
@@ -570,7 +572,7 @@ BEGIN
   IF value IS NULL OR value = 'null' THEN
     RETURN default_days * interval '1 day';
   END IF;
-  IF jsonb_typeof(value) <> 'number' OR value::text::numeric < 0 THEN
+  IF pg_catalog.jsonb_typeof(value) <> 'number' OR value::text::numeric < 0 THEN
     RAISE EXCEPTION 'parameter % must be a number of days, at least 0, not %', key, value
       USING ERRCODE = '22023';
   END IF;
@@ -590,7 +592,7 @@ BEGIN
   IF value IS NULL OR value = 'null' THEN
     RETURN default_value;
   END IF;
-  IF jsonb_typeof(value) <> 'number' OR value::text !~ '^\d+$'
+  IF pg_catalog.jsonb_typeof(value) <> 'number' OR value::text !~ '^\d+$'
      OR value::text::numeric NOT BETWEEN min_value AND 2147483647 THEN
     RAISE EXCEPTION 'parameter % must be a whole number, at least %, not %', key, min_value, value
       USING ERRCODE = '22023';
@@ -605,10 +607,10 @@ COMMENT ON FUNCTION immich_maint.job_count(jsonb, text, integer, integer) IS
 -- the longest batch).
 CREATE FUNCTION immich_maint.add_counts(total jsonb, counts jsonb, ms numeric) RETURNS jsonb
   LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT coalesce(jsonb_object_agg(k, coalesce((total->>k)::numeric, 0) + coalesce((counts->>k)::numeric, 0)),
+  SELECT coalesce(pg_catalog.jsonb_object_agg(k, coalesce((total->>k)::numeric, 0) + coalesce((counts->>k)::numeric, 0)),
                   '{}')
-         || jsonb_build_object('ms', round(coalesce((total->>'ms')::numeric, 0) + ms, 1),
-                               'maxBatchMs', greatest(coalesce((total->>'maxBatchMs')::numeric, 0), round(ms, 1)))
+         || pg_catalog.jsonb_build_object('ms', pg_catalog.round(coalesce((total->>'ms')::numeric, 0) + ms, 1),
+                               'maxBatchMs', greatest(coalesce((total->>'maxBatchMs')::numeric, 0), pg_catalog.round(ms, 1)))
   FROM jsonb_object_keys(coalesce(total, '{}') || counts) k
   WHERE k NOT IN ('ms', 'maxBatchMs')
 $$;
@@ -618,9 +620,9 @@ COMMENT ON FUNCTION immich_maint.add_counts(jsonb, jsonb, numeric) IS
 -- Adds one batch of a step to the plan's totals; run_flush writes them to the run.
 CREATE FUNCTION immich_maint.plan_count(plan jsonb, step text, counts jsonb, ms numeric)
   RETURNS jsonb LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT plan || jsonb_build_object(
+  SELECT plan || pg_catalog.jsonb_build_object(
     'totals', coalesce(plan->'totals', '{}')
-              || jsonb_build_object(step, immich_maint.add_counts(plan->'totals'->step, counts, ms)),
+              || pg_catalog.jsonb_build_object(step, immich_maint.add_counts(plan->'totals'->step, counts, ms)),
     'deleted', coalesce((plan->>'deleted')::bigint, 0) + coalesce((counts->>'deleted')::bigint, 0))
 $$;
 COMMENT ON FUNCTION immich_maint.plan_count(jsonb, text, jsonb, numeric) IS
@@ -632,12 +634,12 @@ COMMENT ON FUNCTION immich_maint.plan_count(jsonb, text, jsonb, numeric) IS
 CREATE FUNCTION immich_maint.run_flush(run_id bigint, plan jsonb) RETURNS jsonb
   LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
   UPDATE immich_maint.job_run r
-     SET result = coalesce(r.result, '{}') || jsonb_build_object(
+     SET result = coalesce(r.result, '{}') || pg_catalog.jsonb_build_object(
                     'steps', coalesce(plan->'totals', '{}'), 'deleted', coalesce((plan->>'deleted')::bigint, 0)),
-         progress = least((plan->>'i')::real / greatest(jsonb_array_length(plan->'steps'), 1), 1),
-         heartbeat_at = now()
+         progress = least((plan->>'i')::real / greatest(pg_catalog.jsonb_array_length(plan->'steps'), 1), 1),
+         heartbeat_at = pg_catalog.now()
    WHERE r.id = run_id;
-  SELECT plan || jsonb_build_object('flushedAt', clock_timestamp());
+  SELECT plan || pg_catalog.jsonb_build_object('flushedAt', pg_catalog.clock_timestamp());
 $$;
 COMMENT ON FUNCTION immich_maint.run_flush(bigint, jsonb) IS
   'Writes a plan''s per-step totals, deleted total, progress and heartbeat to job_run';
@@ -654,7 +656,7 @@ COMMENT ON FUNCTION immich_maint.run_flush(bigint, jsonb) IS
 CREATE FUNCTION immich_maint.delete_step(name text, tbl regclass, cond text, batch integer,
                                          key text DEFAULT NULL, files jsonb DEFAULT NULL)
   RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT jsonb_strip_nulls(jsonb_build_object(
+  SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
     'fn', 'delete', 'name', name, 'table', tbl::oid, 'cond', cond, 'batch', batch, 'files', files,
     'key', CASE WHEN immich_maint.has_btree_index(tbl, key) THEN key END))
 $$;
@@ -670,23 +672,23 @@ CREATE FUNCTION immich_maint.delete_sql(run_id bigint, step jsonb) RETURNS text
 DECLARE
   tbl regclass := (step->>'table')::oid;
   files jsonb := step->'files';
-  pick text := format('SELECT t.ctid AS c FROM %s t WHERE (%s) LIMIT %s',
+  pick text := pg_catalog.format('SELECT t.ctid AS c FROM %s t WHERE (%s) LIMIT %s',
                       tbl, step->>'cond', (step->>'batch')::integer);
   target text := 't.ctid = ANY (ARRAY(SELECT s.c FROM s))';
   queue text := 'SELECT 1 WHERE false';
 BEGIN
   IF step ? 'key' THEN
     pick := 'SELECT NULL::tid AS c WHERE false';
-    target := format('t.%1$I >= $1 AND t.%1$I < $2', step->>'key');
+    target := pg_catalog.format('t.%1$I >= $1 AND t.%1$I < $2', step->>'key');
   END IF;
   IF files IS NOT NULL THEN
-    queue := format('INSERT INTO immich_maint.file_deletion (path, kind, subject, subject_id, reason, run_id)'
+    queue := pg_catalog.format('INSERT INTO immich_maint.file_deletion (path, kind, subject, subject_id, reason, run_id)'
                     ' SELECT d.path, ''file'', %L, d.id, %L, %s FROM d WHERE d.path <> '''' RETURNING 1',
                     files->>'subject', files->>'reason', run_id);
   END IF;
-  RETURN format('WITH s AS MATERIALIZED (%s), d AS (DELETE FROM %s t WHERE %s AND (%s)'
+  RETURN pg_catalog.format('WITH s AS MATERIALIZED (%s), d AS (DELETE FROM %s t WHERE %s AND (%s)'
                 ' RETURNING %s AS path, %s AS id), q AS (%s)'
-                ' SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM d), (SELECT count(*) FROM q)',
+                ' SELECT (SELECT pg_catalog.count(*) FROM s), (SELECT pg_catalog.count(*) FROM d), (SELECT pg_catalog.count(*) FROM q)',
                 pick, tbl, target, step->>'cond', coalesce(files->>'expr', 'NULL::text'),
                 CASE WHEN files IS NULL THEN 'NULL::uuid' ELSE 't.id' END, queue);
 END
@@ -702,7 +704,7 @@ CREATE FUNCTION immich_maint.key_bound(step jsonb, lower timestamptz) RETURNS ti
 DECLARE
   bound timestamptz;
 BEGIN
-  EXECUTE format('SELECT t.%1$I FROM %2$s t WHERE t.%1$I >= $1 AND (%3$s) ORDER BY t.%1$I OFFSET %4$s LIMIT 1',
+  EXECUTE pg_catalog.format('SELECT t.%1$I FROM %2$s t WHERE t.%1$I >= $1 AND (%3$s) ORDER BY t.%1$I OFFSET %4$s LIMIT 1',
                  step->>'key', (step->>'table')::oid::regclass, step->>'cond', (step->>'batch')::integer)
     INTO bound USING lower;
   RETURN CASE WHEN bound = lower THEN bound + interval '1 microsecond' ELSE bound END;
@@ -724,7 +726,7 @@ BEGIN
     bound := immich_maint.key_bound(step, lower);
   END IF;
   IF step ? 'key' AND NOT step ? 'files' THEN  -- the big tables' case: no RETURNING to pay for
-    EXECUTE format('DELETE FROM %s t WHERE t.%I >= $1 AND t.%2$I < $2 AND (%s)',
+    EXECUTE pg_catalog.format('DELETE FROM %s t WHERE t.%I >= $1 AND t.%2$I < $2 AND (%s)',
                    (step->>'table')::oid::regclass, step->>'key', step->>'cond')
       USING lower, coalesce(bound, 'infinity');
     GET DIAGNOSTICS deleted = ROW_COUNT;
@@ -732,11 +734,11 @@ BEGIN
     EXECUTE immich_maint.delete_sql(run_id, step) INTO picked, deleted, queued
       USING lower, coalesce(bound, 'infinity');
   END IF;
-  RETURN step || jsonb_build_object(
+  RETURN step || pg_catalog.jsonb_build_object(
     'last', bound,
     'done', CASE WHEN step ? 'key' THEN bound IS NULL ELSE picked < (step->>'batch')::integer END,
-    'n', jsonb_build_object('deleted', deleted)
-         || CASE WHEN step ? 'files' THEN jsonb_build_object('filesQueued', queued) ELSE '{}' END);
+    'n', pg_catalog.jsonb_build_object('deleted', deleted)
+         || CASE WHEN step ? 'files' THEN pg_catalog.jsonb_build_object('filesQueued', queued) ELSE '{}' END);
 END
 $$;
 COMMENT ON FUNCTION immich_maint.step_delete(bigint, jsonb) IS
@@ -751,20 +753,20 @@ DECLARE
   waiting bigint;
   failed bigint;
 BEGIN
-  UPDATE immich_maint.file_deletion f SET cancelled_at = now()
+  UPDATE immich_maint.file_deletion f SET cancelled_at = pg_catalog.now()
    WHERE f.subject = step->>'subject' AND f.done_at IS NULL AND f.cancelled_at IS NULL
      AND NOT immich_maint.file_deletion_wanted(f.subject, f.subject_id, f.queued_at);
   GET DIAGNOSTICS cancelled = ROW_COUNT;
-  SELECT count(*) FILTER (WHERE f.error IS NULL), count(*) FILTER (WHERE f.error IS NOT NULL)
+  SELECT pg_catalog.count(*) FILTER (WHERE f.error IS NULL), pg_catalog.count(*) FILTER (WHERE f.error IS NOT NULL)
     INTO waiting, failed
     FROM immich_maint.file_deletion f
    WHERE f.subject = step->>'subject' AND f.done_at IS NULL AND f.cancelled_at IS NULL;
   IF failed > 0 THEN
-    PERFORM immich_maint.run_note(run_id, format(
+    PERFORM immich_maint.run_note(run_id, pg_catalog.format(
       '%s queued deletions of %s files failed; their rows stay until they succeed (see immich_maint.file_deletion)',
       failed, step->>'subject'));
   END IF;
-  RETURN step || jsonb_build_object('done', true, 'n', jsonb_build_object(
+  RETURN step || pg_catalog.jsonb_build_object('done', true, 'n', pg_catalog.jsonb_build_object(
     'cancelled', cancelled, 'pendingFiles', waiting, 'failedFiles', failed));
 END
 $$;
@@ -780,7 +782,7 @@ DECLARE
   picked bigint;
   queued bigint;
 BEGIN
-  EXECUTE format($q$
+  EXECUTE pg_catalog.format($q$
     WITH u AS (SELECT u.id, %s AS label FROM public."user" u
                WHERE u."deletedAt" < $1 AND NOT EXISTS (
                  SELECT 1 FROM immich_maint.file_deletion f
@@ -790,12 +792,12 @@ BEGIN
                SELECT folder || '/' || CASE WHEN folder = 'library' THEN coalesce(u.label, u.id::text)
                                             ELSE u.id::text END,
                       'folder', 'user', u.id, $3, $4
-               FROM u CROSS JOIN unnest(ARRAY['library', 'upload', 'profile', 'thumbs', 'encoded-video']) folder
+               FROM u CROSS JOIN pg_catalog.unnest(ARRAY['library', 'upload', 'profile', 'thumbs', 'encoded-video']) folder
                RETURNING 1)
-    SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM q)$q$, step->>'label')
+    SELECT (SELECT pg_catalog.count(*) FROM u), (SELECT pg_catalog.count(*) FROM q)$q$, step->>'label')
     INTO picked, queued USING (step->>'cutoff')::timestamptz, (step->>'batch')::integer, step->>'reason', run_id;
-  RETURN step || jsonb_build_object('done', picked < (step->>'batch')::integer,
-                                    'n', jsonb_build_object('users', picked, 'foldersQueued', queued));
+  RETURN step || pg_catalog.jsonb_build_object('done', picked < (step->>'batch')::integer,
+                                    'n', pg_catalog.jsonb_build_object('users', picked, 'foldersQueued', queued));
 END
 $$;
 COMMENT ON FUNCTION immich_maint.step_queue_user_folders(bigint, jsonb) IS
@@ -810,13 +812,13 @@ DECLARE
   queued bigint;
   deleted bigint;
 BEGIN
-  SELECT array_agg(a.id) INTO picked FROM (
+  SELECT pg_catalog.array_agg(a.id) INTO picked FROM (
     SELECT a.id FROM public.asset a
      WHERE a."deletedAt" < (step->>'cutoff')::timestamptz AND NOT EXISTS (
            SELECT 1 FROM immich_maint.file_deletion f
             WHERE f.subject = 'asset' AND f.subject_id = a.id AND f.cancelled_at IS NULL)
      LIMIT (step->>'batch')::integer) a;
-  EXECUTE format('INSERT INTO immich_maint.file_deletion (path, kind, subject, subject_id, reason, run_id)'
+  EXECUTE pg_catalog.format('INSERT INTO immich_maint.file_deletion (path, kind, subject, subject_id, reason, run_id)'
                  ' SELECT p.path, ''file'', ''asset'', a.id, $2, $3'
                  ' FROM public.asset a CROSS JOIN LATERAL (%s) p(path)'
                  ' WHERE a.id = ANY ($1) AND coalesce(p.path, '''') <> ''''', step->>'paths')
@@ -826,8 +828,8 @@ BEGIN
     SELECT 1 FROM immich_maint.file_deletion f
      WHERE f.subject = 'asset' AND f.subject_id = a.id AND f.cancelled_at IS NULL);
   GET DIAGNOSTICS deleted = ROW_COUNT;
-  RETURN step || jsonb_build_object('done', coalesce(cardinality(picked), 0) < (step->>'batch')::integer,
-    'n', jsonb_build_object('assets', coalesce(cardinality(picked), 0), 'filesQueued', queued,
+  RETURN step || pg_catalog.jsonb_build_object('done', coalesce(pg_catalog.cardinality(picked), 0) < (step->>'batch')::integer,
+    'n', pg_catalog.jsonb_build_object('assets', coalesce(pg_catalog.cardinality(picked), 0), 'filesQueued', queued,
                             'deleted', deleted));
 END
 $$;
@@ -842,15 +844,15 @@ DECLARE
   made bigint;
   linked bigint;
 BEGIN
-  EXECUTE format('SELECT array_agg(u.id ORDER BY u.id) FROM (SELECT u.id FROM public."user" u'
+  EXECUTE pg_catalog.format('SELECT pg_catalog.array_agg(u.id ORDER BY u.id) FROM (SELECT u.id FROM public."user" u'
                  ' WHERE u.id > $1 %s ORDER BY u.id LIMIT $2) u', step->>'userFilter')
     INTO users USING coalesce((step->>'last')::uuid, '00000000-0000-0000-0000-000000000000'),
                      (step->>'batch')::integer;
   EXECUTE step->>'sql' INTO made, linked USING users, (step->>'day')::date;
-  RETURN step || jsonb_build_object(
-    'last', users[cardinality(users)],
-    'done', coalesce(cardinality(users), 0) < (step->>'batch')::integer,
-    'n', jsonb_build_object('users', coalesce(cardinality(users), 0), 'memories', made, 'assets', linked));
+  RETURN step || pg_catalog.jsonb_build_object(
+    'last', users[pg_catalog.cardinality(users)],
+    'done', coalesce(pg_catalog.cardinality(users), 0) < (step->>'batch')::integer,
+    'n', pg_catalog.jsonb_build_object('users', coalesce(pg_catalog.cardinality(users), 0), 'memories', made, 'assets', linked));
 END
 $$;
 COMMENT ON FUNCTION immich_maint.step_generate_memories(bigint, jsonb) IS
@@ -883,7 +885,7 @@ DECLARE
   age interval := coalesce((params->>'olderThan')::interval,
                            immich_maint.job_days(params, 'retentionDays', 31));
   batch integer := immich_maint.job_count(params, 'batchSize', 10000);
-  cond text := format('t."deletedAt" < %L', now() - age);
+  cond text := pg_catalog.format('t."deletedAt" < %L', pg_catalog.now() - age);
   steps jsonb := '[]';
   name text;
   tbl regclass;
@@ -892,7 +894,7 @@ BEGIN
     RAISE EXCEPTION 'parameter olderThan must not be negative, not %', params->>'olderThan'
       USING ERRCODE = '22023';
   END IF;
-  FOR name IN SELECT n FROM unnest(immich_maint.audit_tables()) n UNION
+  FOR name IN SELECT n FROM pg_catalog.unnest(immich_maint.audit_tables()) n UNION
               SELECT c.relname::text FROM pg_class c
                WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
                  AND c.relname LIKE '%\_audit'
@@ -921,10 +923,10 @@ CREATE FUNCTION immich_maint.plan_audit_log(run_id bigint, params jsonb) RETURNS
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   tbl regclass := immich_maint.job_table(run_id, 'audit', '{createdAt}');
-  cutoff timestamptz := now() - immich_maint.job_days(params, 'retentionDays', 100);
+  cutoff timestamptz := pg_catalog.now() - immich_maint.job_days(params, 'retentionDays', 100);
 BEGIN
-  RETURN jsonb_build_array(CASE WHEN tbl IS NOT NULL THEN immich_maint.delete_step(
-    'audit', tbl, format('t."createdAt" < %L', cutoff),
+  RETURN pg_catalog.jsonb_build_array(CASE WHEN tbl IS NOT NULL THEN immich_maint.delete_step(
+    'audit', tbl, pg_catalog.format('t."createdAt" < %L', cutoff),
     immich_maint.job_count(params, 'batchSize', 10000), 'createdAt') END);
 END
 $$;
@@ -936,17 +938,17 @@ CREATE FUNCTION immich_maint.plan_sessions(run_id bigint, params jsonb) RETURNS 
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   tbl regclass := immich_maint.job_table(run_id, 'session', '{updatedAt}');
-  cond text := format('t."updatedAt" <= %L', now() - immich_maint.job_days(params, 'days', 90));
+  cond text := pg_catalog.format('t."updatedAt" <= %L', pg_catalog.now() - immich_maint.job_days(params, 'days', 90));
 BEGIN
   IF tbl IS NULL THEN
     RETURN '[]';
   END IF;
   IF immich_maint.has_column(tbl, 'expiresAt') THEN
-    cond := cond || format(' OR t."expiresAt" <= %L', now());
+    cond := cond || pg_catalog.format(' OR t."expiresAt" <= %L', pg_catalog.now());
   ELSE
     PERFORM immich_maint.run_note(run_id, 'table session has no column "expiresAt": only unused sessions are deleted');
   END IF;
-  RETURN jsonb_build_array(immich_maint.delete_step(
+  RETURN pg_catalog.jsonb_build_array(immich_maint.delete_step(
     'session', tbl, cond, immich_maint.job_count(params, 'batchSize', 10000)));
 END
 $$;
@@ -959,7 +961,7 @@ CREATE FUNCTION immich_maint.plan_tags(run_id bigint, params jsonb) RETURNS json
 DECLARE
   tags regclass := immich_maint.job_table(run_id, 'tag', '{id}');
   tagged regclass := immich_maint.job_table(run_id, 'tag_asset', '{tagId}');
-  closure regclass := to_regclass('public.tag_closure');
+  closure regclass := pg_catalog.to_regclass('public.tag_closure');
   cond text := 'NOT EXISTS (SELECT 1 FROM public.tag_asset ta WHERE ta."tagId" = t.id)';
 BEGIN
   IF tags IS NULL OR tagged IS NULL THEN
@@ -976,7 +978,7 @@ BEGIN
   ELSE
     PERFORM immich_maint.run_note(run_id, 'table tag has no hierarchy (no tag_closure, no "parentId")');
   END IF;
-  RETURN jsonb_build_array(immich_maint.delete_step(
+  RETURN pg_catalog.jsonb_build_array(immich_maint.delete_step(
     'tag', tags, cond, immich_maint.job_count(params, 'batchSize', 10000)));
 END
 $$;
@@ -998,13 +1000,13 @@ BEGIN
   face := face || immich_maint.optional_cond(run_id, faces, 'isVisible', ' AND f."isVisible"')
                || immich_maint.optional_cond(run_id, faces, 'deletedAt', ' AND f."deletedAt" IS NULL');
   IF immich_maint.has_column(people, 'thumbnailPath') THEN
-    files := jsonb_build_object('expr', 't."thumbnailPath"', 'subject', 'person',
+    files := pg_catalog.jsonb_build_object('expr', 't."thumbnailPath"', 'subject', 'person',
                                 'reason', 'person without visible faces');
   ELSE
     PERFORM immich_maint.run_note(run_id, 'table person has no column "thumbnailPath": no thumbnails queued');
   END IF;
-  RETURN jsonb_build_array(immich_maint.delete_step('person', people,
-    format('NOT EXISTS (SELECT 1 FROM public.asset_face f WHERE f."personId" = t.id AND %s)', face),
+  RETURN pg_catalog.jsonb_build_array(immich_maint.delete_step('person', people,
+    pg_catalog.format('NOT EXISTS (SELECT 1 FROM public.asset_face f WHERE f."personId" = t.id AND %s)', face),
     immich_maint.job_count(params, 'batchSize', 10000), NULL, files));
 END
 $$;
@@ -1018,8 +1020,8 @@ BEGIN
   IF immich_maint.has_column(tbl, col) THEN
     RETURN cond;
   END IF;
-  PERFORM immich_maint.run_note(run_id, format('table %s has no column %s: that part of the rule is skipped',
-                                               (SELECT c.relname FROM pg_class c WHERE c.oid = tbl), quote_ident(col)));
+  PERFORM immich_maint.run_note(run_id, pg_catalog.format('table %s has no column %s: that part of the rule is skipped',
+                                               (SELECT c.relname FROM pg_class c WHERE c.oid = tbl), pg_catalog.quote_ident(col)));
   RETURN '';
 END
 $$;
@@ -1035,14 +1037,14 @@ DECLARE
   links regclass := immich_maint.job_table(run_id, 'memory_asset', '{assetId}');
   assets regclass := immich_maint.job_table(run_id, 'asset', '{id,visibility}');
   batch integer := immich_maint.job_count(params, 'batchSize', 10000);
-  cutoff timestamptz := now() - immich_maint.job_days(params, 'days', 30);
+  cutoff timestamptz := pg_catalog.now() - immich_maint.job_days(params, 'days', 30);
 BEGIN
-  RETURN jsonb_build_array(
+  RETURN pg_catalog.jsonb_build_array(
     CASE WHEN links IS NOT NULL AND assets IS NOT NULL THEN immich_maint.delete_step('memory_asset', links,
       'EXISTS (SELECT 1 FROM public.asset a WHERE a.id = t."assetId" AND a.visibility::text <> ''timeline'')',
       batch) END,
     CASE WHEN memories IS NOT NULL THEN immich_maint.delete_step('memory', memories,
-      format('NOT t."isSaved" AND t."createdAt" < %L', cutoff), batch) END);
+      pg_catalog.format('NOT t."isSaved" AND t."createdAt" < %L', cutoff), batch) END);
 END
 $$;
 COMMENT ON FUNCTION immich_maint.plan_memory_cleanup(bigint, jsonb) IS
@@ -1059,13 +1061,13 @@ BEGIN
   IF tbl IS NULL THEN
     RETURN '[]';
   END IF;
-  read_cond := immich_maint.optional_cond(run_id, tbl, 'readAt', format(
+  read_cond := immich_maint.optional_cond(run_id, tbl, 'readAt', pg_catalog.format(
     't."readAt" IS NOT NULL AND t."createdAt" < %L OR t."readAt" IS NULL AND ',
-    now() - immich_maint.job_days(params, 'readDays', 15)));
-  RETURN jsonb_build_array(immich_maint.delete_step('notification', tbl,
-    format('%s t."createdAt" < %L', read_cond, now() - immich_maint.job_days(params, 'unreadDays', 30))
-    || immich_maint.optional_cond(run_id, tbl, 'deletedAt', format(' OR t."deletedAt" < %L',
-         now() - immich_maint.job_days(params, 'deletedDays', 3))),
+    pg_catalog.now() - immich_maint.job_days(params, 'readDays', 15)));
+  RETURN pg_catalog.jsonb_build_array(immich_maint.delete_step('notification', tbl,
+    pg_catalog.format('%s t."createdAt" < %L', read_cond, pg_catalog.now() - immich_maint.job_days(params, 'unreadDays', 30))
+    || immich_maint.optional_cond(run_id, tbl, 'deletedAt', pg_catalog.format(' OR t."deletedAt" < %L',
+         pg_catalog.now() - immich_maint.job_days(params, 'deletedDays', 3))),
     immich_maint.job_count(params, 'batchSize', 10000)));
 END
 $$;
@@ -1085,20 +1087,20 @@ BEGIN
   IF users IS NULL THEN
     RETURN '[]';
   END IF;
-  SELECT coalesce(array_agg(u.id)::text, '{}') INTO ready FROM public."user" u
-   WHERE u."deletedAt" < now() - age AND immich_maint.subject_ready('user', u.id);
-  RETURN jsonb_build_array(
-    jsonb_build_object('fn', 'cancel_stale', 'name', 'file queue', 'subject', 'user'),
-    jsonb_build_object('fn', 'queue_user_folders', 'name', 'user folders', 'cutoff', now() - age,
-                       'batch', greatest(1, batch / 100), 'reason', format('user deleted over %s ago', age),
+  SELECT coalesce(pg_catalog.array_agg(u.id)::text, '{}') INTO ready FROM public."user" u
+   WHERE u."deletedAt" < pg_catalog.now() - age AND immich_maint.subject_ready('user', u.id);
+  RETURN pg_catalog.jsonb_build_array(
+    pg_catalog.jsonb_build_object('fn', 'cancel_stale', 'name', 'file queue', 'subject', 'user'),
+    pg_catalog.jsonb_build_object('fn', 'queue_user_folders', 'name', 'user folders', 'cutoff', pg_catalog.now() - age,
+                       'batch', greatest(1, batch / 100), 'reason', pg_catalog.format('user deleted over %s ago', age),
                        'label', immich_maint.user_label_sql(users)),
-    CASE WHEN ready <> '{}' AND immich_maint.has_column(to_regclass('public.asset'), 'ownerId') THEN
-      immich_maint.delete_step('asset', 'public.asset', format('t."ownerId" = ANY (%L::uuid[]) AND EXISTS ('
-        'SELECT 1 FROM public."user" u WHERE u.id = t."ownerId" AND u."deletedAt" < %L)', ready, now() - age),
+    CASE WHEN ready <> '{}' AND immich_maint.has_column(pg_catalog.to_regclass('public.asset'), 'ownerId') THEN
+      immich_maint.delete_step('asset', 'public.asset', pg_catalog.format('t."ownerId" = ANY (%L::uuid[]) AND EXISTS ('
+        'SELECT 1 FROM public."user" u WHERE u.id = t."ownerId" AND u."deletedAt" < %L)', ready, pg_catalog.now() - age),
         greatest(1, batch / 10)) END,
-    CASE WHEN ready <> '{}' THEN immich_maint.delete_step('user', users, format(
+    CASE WHEN ready <> '{}' THEN immich_maint.delete_step('user', users, pg_catalog.format(
       't.id = ANY (%L::uuid[]) AND t."deletedAt" < %L AND immich_maint.subject_ready(''user'', t.id)',
-      ready, now() - age), 1) END);
+      ready, pg_catalog.now() - age), 1) END);
 END
 $$;
 COMMENT ON FUNCTION immich_maint.plan_user_delete(bigint, jsonb) IS
@@ -1127,12 +1129,12 @@ BEGIN
   IF assets IS NULL THEN
     RETURN '[]';
   END IF;
-  RETURN jsonb_build_array(
-    jsonb_build_object('fn', 'cancel_stale', 'name', 'file queue', 'subject', 'asset'),
-    immich_maint.delete_step('asset', assets, format(
-      't."deletedAt" < %L AND immich_maint.subject_ready(''asset'', t.id)', now() - age), batch),
-    jsonb_build_object('fn', 'queue_asset_files', 'name', 'asset files', 'cutoff', now() - age,
-                       'batch', batch, 'reason', format('in the trash for over %s', age),
+  RETURN pg_catalog.jsonb_build_array(
+    pg_catalog.jsonb_build_object('fn', 'cancel_stale', 'name', 'file queue', 'subject', 'asset'),
+    immich_maint.delete_step('asset', assets, pg_catalog.format(
+      't."deletedAt" < %L AND immich_maint.subject_ready(''asset'', t.id)', pg_catalog.now() - age), batch),
+    pg_catalog.jsonb_build_object('fn', 'queue_asset_files', 'name', 'asset files', 'cutoff', pg_catalog.now() - age,
+                       'batch', batch, 'reason', pg_catalog.format('in the trash for over %s', age),
                        'paths', immich_maint.asset_paths_sql(run_id, assets)));
 END
 $$;
@@ -1150,15 +1152,15 @@ DECLARE
 BEGIN
   IF immich_maint.has_column(assets, 'libraryId') THEN external := external || ' OR a."libraryId" IS NOT NULL'; END IF;
   IF immich_maint.has_column(assets, 'isExternal') THEN external := external || ' OR a."isExternal"'; END IF;
-  parts := ARRAY[format('SELECT a."originalPath" WHERE NOT (%s)', external)];
+  parts := ARRAY[pg_catalog.format('SELECT a."originalPath" WHERE NOT (%s)', external)];
   IF immich_maint.job_table(run_id, 'asset_file', '{assetId,type,path}') IS NOT NULL THEN
-    parts := parts || format('SELECT f.path::text FROM public.asset_file f WHERE f."assetId" = a.id'
+    parts := parts || pg_catalog.format('SELECT f.path::text FROM public.asset_file f WHERE f."assetId" = a.id'
                              ' AND NOT (f.type = ''sidecar'' AND (%s))', external);
   END IF;
-  FOR col IN SELECT unnest(ARRAY['sidecarPath', 'encodedVideoPath', 'thumbnailPath', 'previewPath',
+  FOR col IN SELECT pg_catalog.unnest(ARRAY['sidecarPath', 'encodedVideoPath', 'thumbnailPath', 'previewPath',
                                  'resizePath', 'webpPath']) LOOP
     CONTINUE WHEN NOT immich_maint.has_column(assets, col);
-    parts := parts || format('SELECT a.%I::text WHERE NOT (%s)', col,
+    parts := parts || pg_catalog.format('SELECT a.%I::text WHERE NOT (%s)', col,
                              CASE WHEN col = 'sidecarPath' THEN external ELSE 'false' END);
   END LOOP;
   RETURN array_to_string(parts, ' UNION ALL ');
@@ -1176,13 +1178,13 @@ DECLARE
   assets regclass := immich_maint.job_table(run_id, 'asset', '{id,ownerId,localDateTime,deletedAt}');
   memories regclass := immich_maint.job_table(run_id, 'memory', '{id,ownerId,type,data,memoryAt}');
   links regclass := immich_maint.job_table(run_id, 'memory_asset', '{memoriesId,assetId}');
-  day date := coalesce((params->>'date')::date, (now() AT TIME ZONE coalesce(
+  day date := coalesce((params->>'date')::date, (pg_catalog.now() AT TIME ZONE coalesce(
                 nullif(current_setting('immich_maint.timezone', true), ''), 'UTC'))::date);
 BEGIN
   IF users IS NULL OR assets IS NULL OR memories IS NULL OR links IS NULL THEN
     RETURN '[]';
   END IF;
-  RETURN jsonb_build_array(jsonb_build_object('fn', 'generate_memories', 'name', 'on this day',
+  RETURN pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('fn', 'generate_memories', 'name', 'on this day',
     'day', day, 'batch', greatest(1, immich_maint.job_count(params, 'batchSize', 10000) / 100),
     'userFilter', CASE WHEN immich_maint.has_column(users, 'deletedAt') THEN 'AND u."deletedAt" IS NULL' ELSE '' END,
     'sql', immich_maint.memory_sql(run_id, assets, memories)));
@@ -1199,7 +1201,7 @@ DECLARE
   visible text := immich_maint.optional_cond(run_id, assets, 'visibility', ' AND a.visibility::text = ''timeline''');
   shown boolean := immich_maint.has_column(memories, 'showAt') AND immich_maint.has_column(memories, 'hideAt');
 BEGIN
-  RETURN format($q$
+  RETURN pg_catalog.format($q$
     WITH a AS (SELECT a.id, a."ownerId" AS owner, extract(year FROM %1$s)::integer AS year
                FROM public.asset a
                WHERE a."ownerId" = ANY ($1) AND a."deletedAt" IS NULL%2$s
@@ -1209,13 +1211,13 @@ BEGIN
                                                                  extract(day FROM $2)::integer, 0, 0, 0, 'UTC') AS at
                FROM a),
          m AS (INSERT INTO public.memory ("ownerId", type, data, "memoryAt"%3$s)
-               SELECT y.owner, 'on_this_day', jsonb_build_object('year', y.year), y.at%4$s FROM y
+               SELECT y.owner, 'on_this_day', pg_catalog.jsonb_build_object('year', y.year), y.at%4$s FROM y
                WHERE NOT EXISTS (SELECT 1 FROM public.memory o WHERE o."ownerId" = y.owner
                                  AND o.type = 'on_this_day' AND o."memoryAt" = y.at)
                RETURNING id, "ownerId" AS owner, (data->>'year')::integer AS year),
          l AS (INSERT INTO public.memory_asset ("memoriesId", "assetId")
                SELECT m.id, a.id FROM m JOIN a ON a.owner = m.owner AND a.year = m.year RETURNING 1)
-    SELECT (SELECT count(*) FROM m), (SELECT count(*) FROM l)$q$,
+    SELECT (SELECT pg_catalog.count(*) FROM m), (SELECT pg_catalog.count(*) FROM l)$q$,
     '(a."localDateTime" AT TIME ZONE ''UTC'')', visible,
     CASE WHEN shown THEN ', "showAt", "hideAt"' ELSE '' END,
     CASE WHEN shown THEN ', $2::timestamp AT TIME ZONE ''UTC'','
@@ -1285,17 +1287,17 @@ DECLARE
   lock_timeout text;
 BEGIN
   UPDATE immich_maint.job_run r
-     SET status = 'running', started_at = coalesce(r.started_at, now()), heartbeat_at = now(),
+     SET status = 'running', started_at = coalesce(r.started_at, pg_catalog.now()), heartbeat_at = pg_catalog.now(),
          worker = coalesce(r.worker, 'postgres:' || pg_backend_pid()),
          result = coalesce(r.result, '{}') || '{"steps": {}, "deleted": 0}'
    WHERE r.id = run_id RETURNING r.* INTO run;
   lock_timeout := coalesce(run.params->>'lockTimeout', '1s');
-  PERFORM set_config('lock_timeout', lock_timeout, true);  -- refuses an invalid value here
+  PERFORM pg_catalog.set_config('lock_timeout', lock_timeout, true);  -- refuses an invalid value here
   steps := jsonb_path_query_array(immich_maint.job_steps(run.job, run_id, run.params), '$[*] ? (@ != null)');
-  RETURN jsonb_build_object('steps', steps, 'i', 0, 'attempts', 0, 'done', jsonb_array_length(steps) = 0,
+  RETURN pg_catalog.jsonb_build_object('steps', steps, 'i', 0, 'attempts', 0, 'done', pg_catalog.jsonb_array_length(steps) = 0,
                             'lockTimeout', lock_timeout,
                             'lockRetries', immich_maint.job_count(run.params, 'lockRetries', 3, 0),
-                            'totals', '{}'::jsonb, 'deleted', 0, 'flushedAt', clock_timestamp());
+                            'totals', '{}'::jsonb, 'deleted', 0, 'flushedAt', pg_catalog.clock_timestamp());
 END
 $$;
 COMMENT ON FUNCTION immich_maint.job_begin(bigint) IS
@@ -1308,27 +1310,27 @@ CREATE FUNCTION immich_maint.job_batch(run_id bigint, plan jsonb) RETURNS jsonb
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   i integer := (plan->>'i')::integer;
-  total integer := jsonb_array_length(plan->'steps');
+  total integer := pg_catalog.jsonb_array_length(plan->'steps');
   step jsonb := plan->'steps'->i;
-  started timestamptz := clock_timestamp();
+  started timestamptz := pg_catalog.clock_timestamp();
 BEGIN
   IF i >= total OR NOT EXISTS (SELECT 1 FROM immich_maint.job_run r
                                 WHERE r.id = run_id AND r.status = 'running') THEN
     RETURN plan || '{"done": true}';
   END IF;
-  PERFORM set_config('lock_timeout', plan->>'lockTimeout', true);
+  PERFORM pg_catalog.set_config('lock_timeout', plan->>'lockTimeout', true);
   -- A batch's commit need not wait for the WAL flush: a crash loses at most the last batches,
   -- which the next run simply does again (deletes in order, never rows before their files).
-  PERFORM set_config('synchronous_commit', 'off', true);
+  PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
   step := immich_maint.step_run(run_id, step);
   IF (step->>'done')::boolean THEN
     i := i + 1;
   END IF;
   plan := immich_maint.plan_count(plan, step->>'name', step->'n' || '{"batches": 1}',
-                                  extract(epoch FROM clock_timestamp() - started) * 1000)
-          || jsonb_build_object('steps', jsonb_set(plan->'steps', ARRAY[plan->>'i'], step - 'n'),
+                                  extract(epoch FROM pg_catalog.clock_timestamp() - started) * 1000)
+          || pg_catalog.jsonb_build_object('steps', pg_catalog.jsonb_set(plan->'steps', ARRAY[plan->>'i'], step - 'n'),
                                 'i', i, 'attempts', 0, 'done', i >= total);
-  IF (step->>'done')::boolean OR clock_timestamp() >= (plan->>'flushedAt')::timestamptz + interval '1 second' THEN
+  IF (step->>'done')::boolean OR pg_catalog.clock_timestamp() >= (plan->>'flushedAt')::timestamptz + interval '1 second' THEN
     plan := immich_maint.run_flush(run_id, plan);
   END IF;
   RETURN plan;
@@ -1348,12 +1350,12 @@ DECLARE
 BEGIN
   plan := immich_maint.plan_count(plan, name, '{"lockFailures": 1}', 0);
   IF attempts <= (plan->>'lockRetries')::integer THEN
-    RETURN plan || jsonb_build_object('attempts', attempts);
+    RETURN plan || pg_catalog.jsonb_build_object('attempts', attempts);
   END IF;
-  PERFORM immich_maint.run_note(run_id, format('%s: skipped after %s attempts (lock_timeout %s): %s',
+  PERFORM immich_maint.run_note(run_id, pg_catalog.format('%s: skipped after %s attempts (lock_timeout %s): %s',
                                                name, attempts, plan->>'lockTimeout', message));
-  RETURN immich_maint.run_flush(run_id, plan || jsonb_build_object(
-    'i', i + 1, 'attempts', 0, 'done', i + 1 >= jsonb_array_length(plan->'steps')));
+  RETURN immich_maint.run_flush(run_id, plan || pg_catalog.jsonb_build_object(
+    'i', i + 1, 'attempts', 0, 'done', i + 1 >= pg_catalog.jsonb_array_length(plan->'steps')));
 END
 $$;
 COMMENT ON FUNCTION immich_maint.job_lock_failed(bigint, jsonb, text) IS
@@ -1363,11 +1365,11 @@ COMMENT ON FUNCTION immich_maint.job_lock_failed(bigint, jsonb, text) IS
 -- immich_maint.file_deletion by run_id).
 CREATE FUNCTION immich_maint.run_files(run_id bigint) RETURNS jsonb
   LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT CASE WHEN count(*) = 0 THEN '{}'::jsonb ELSE jsonb_build_object(
-           'filesQueued', count(*),
-           'files', jsonb_agg(f.kind || ' ' || f.path ORDER BY f.id) FILTER (WHERE f.n <= 10000),
-           'filesTruncated', count(*) > 10000) END
-  FROM (SELECT f.id, f.kind, f.path, row_number() OVER (ORDER BY f.id) AS n
+  SELECT CASE WHEN pg_catalog.count(*) = 0 THEN '{}'::jsonb ELSE pg_catalog.jsonb_build_object(
+           'filesQueued', pg_catalog.count(*),
+           'files', pg_catalog.jsonb_agg(f.kind || ' ' || f.path ORDER BY f.id) FILTER (WHERE f.n <= 10000),
+           'filesTruncated', pg_catalog.count(*) > 10000) END
+  FROM (SELECT f.id, f.kind, f.path, pg_catalog.row_number() OVER (ORDER BY f.id) AS n
         FROM immich_maint.file_deletion f WHERE f.run_id = run_files.run_id) f
 $$;
 COMMENT ON FUNCTION immich_maint.run_files(bigint) IS
@@ -1381,13 +1383,13 @@ CREATE FUNCTION immich_maint.job_end(run_id bigint, plan jsonb, failure text, fa
      SET status = CASE WHEN failure IS NOT NULL THEN 'failed'
                        WHEN r.status = 'running' THEN 'succeeded' ELSE r.status END,
          progress = CASE WHEN failure IS NULL AND r.status = 'running' THEN 1 ELSE r.progress END,
-         finished_at = coalesce(r.finished_at, now()), heartbeat_at = now(),
+         finished_at = coalesce(r.finished_at, pg_catalog.now()), heartbeat_at = pg_catalog.now(),
          error = coalesce(failure, r.error),
          result = coalesce(r.result, '{}')
-                  || CASE WHEN plan ? 'totals' THEN jsonb_build_object(
+                  || CASE WHEN plan ? 'totals' THEN pg_catalog.jsonb_build_object(
                        'steps', plan->'totals', 'deleted', (plan->>'deleted')::bigint) ELSE '{}' END
                   || immich_maint.run_files(run_id)
-                  || CASE WHEN failure IS NULL THEN '{}' ELSE jsonb_strip_nulls(jsonb_build_object(
+                  || CASE WHEN failure IS NULL THEN '{}' ELSE pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                        'sqlstate', failure_state,
                        'failedStep', plan->'steps'->((plan->>'i')::integer)->>'name')) END
    WHERE r.id = run_id
@@ -1436,7 +1438,7 @@ CREATE FUNCTION immich_maint.start_run(job_name text, run_params jsonb, requeste
   RETURNS bigint LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
   INSERT INTO immich_maint.job_run (job, runner, trigger, params, requested_by, status, started_at, worker)
   SELECT j.name, j.runner, 'manual', coalesce(s.params, '{}') || coalesce(run_params, '{}'),
-         requested_by, 'running', now(), 'postgres:' || pg_backend_pid()
+         requested_by, 'running', pg_catalog.now(), 'postgres:' || pg_backend_pid()
     FROM immich_maint.job j LEFT JOIN immich_maint.schedule s ON s.job = j.name
    WHERE j.name = job_name
   RETURNING id
@@ -1462,13 +1464,13 @@ DECLARE
 BEGIN
   PERFORM immich_maint.require_admin('run immich_maint jobs');
   PERFORM immich_maint.check_database_job(job);
-  IF params IS NOT NULL AND jsonb_typeof(params) <> 'object' THEN
-    RAISE EXCEPTION 'params must be a JSON object, not %', jsonb_typeof(params) USING ERRCODE = '22023';
+  IF params IS NOT NULL AND pg_catalog.jsonb_typeof(params) <> 'object' THEN
+    RAISE EXCEPTION 'params must be a JSON object, not %', pg_catalog.jsonb_typeof(params) USING ERRCODE = '22023';
   END IF;
   SELECT * INTO run FROM immich_maint.run_in_worker(job, params::text, current_user::text);
   IF run.status = 'failed' THEN
     RAISE EXCEPTION '%', run.error USING ERRCODE = coalesce(run.sqlstate, 'XX000'),
-      DETAIL = format('Run %s (%s) failed; its result is in immich_maint.job_run.', run.run_id, job);
+      DETAIL = pg_catalog.format('Run %s (%s) failed; its result is in immich_maint.job_run.', run.run_id, job);
   END IF;
   run_id := run.run_id; status := run.status; deleted := run.deleted;
 END
@@ -1488,12 +1490,12 @@ BEGIN
   SELECT j.runner INTO job_runner FROM immich_maint.job j WHERE j.name = job;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'unknown job: %', job USING ERRCODE = '22023',
-      DETAIL = format('Valid jobs: %s.', (SELECT string_agg(j.name, ', ' ORDER BY j.name)
+      DETAIL = pg_catalog.format('Valid jobs: %s.', (SELECT pg_catalog.string_agg(j.name, ', ' ORDER BY j.name)
                                            FROM immich_maint.job j WHERE j.runner = 'database'));
   END IF;
   IF job_runner <> 'database' THEN
     RAISE EXCEPTION 'job % runs in the sidecar, not in the database', job USING ERRCODE = '55000',
-      HINT = format('Queue it with SELECT immich_run_job(%L).', job);
+      HINT = pg_catalog.format('Queue it with SELECT immich_run_job(%L).', job);
   END IF;
 END
 $$;
@@ -1514,7 +1516,7 @@ BEGIN
   IF batch < 1 THEN
     RAISE EXCEPTION 'batch must be at least 1 row, not %', batch USING ERRCODE = '22023';
   END IF;
-  RETURN (immich_maint.run_now('AuditTableCleanup', jsonb_build_object(
+  RETURN (immich_maint.run_now('AuditTableCleanup', pg_catalog.jsonb_build_object(
     'olderThan', older_than::text, 'batchSize', batch))).deleted;
 END
 $$;

@@ -1,5 +1,5 @@
 // Dispatch of in-database runs (launcher side) and the job worker's main function. The worker
-// waits on the run's row lock until the launcher's claim commits, so it only runs claimed runs.
+// waits for the launcher's transaction to end, then for its claim, so it only runs claimed runs.
 #include "extension/db_job_worker.h"
 
 #include "extension/db_jobs.h"
@@ -17,6 +17,7 @@ extern "C" {
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "storage/lmgr.h"
 #include "utils/snapmgr.h"
 
 PGDLLEXPORT void immich_maint_job_main(Datum arg);
@@ -31,6 +32,7 @@ constexpr int kDispatchBatch = 32;
 struct JobWorkerArgs {
   Oid database;
   int64 run_id;
+  TransactionId launcher_xid;  // the transaction that claims the run (may also have queued it)
 };
 
 struct RunOutcome {
@@ -50,7 +52,7 @@ pid_t StartJobWorker(int64 run_id) {
   snprintf(worker.bgw_name, BGW_MAXLEN, "immich_maint job (run %lld)",
            static_cast<long long>(run_id));
   strlcpy(worker.bgw_type, "immich_maint job", BGW_MAXLEN);
-  const JobWorkerArgs args{MyDatabaseId, run_id};
+  const JobWorkerArgs args{MyDatabaseId, run_id, GetTopTransactionIdIfAny()};
   memcpy(worker.bgw_extra, &args, sizeof(args));
   worker.bgw_notify_pid = MyProcPid;
   BackgroundWorkerHandle* handle = nullptr;
@@ -113,8 +115,17 @@ void EndWork() {
   CommitTransactionCommand();
 }
 
-// The run if the launcher's claim names this process: waits on the row lock until the claim
-// commits. Job and params are copied to TopMemoryContext. False when the run is not ours.
+// The launcher may have queued the run in the transaction that starts us: until that commits,
+// the row is invisible (not even locked), so wait for the transaction to end first.
+void AwaitLauncher(TransactionId launcher_xid) {
+  if (!TransactionIdIsValid(launcher_xid)) return;
+  StartTransactionCommand();
+  XactLockTableWait(launcher_xid, nullptr, nullptr, XLTW_None);
+  CommitTransactionCommand();
+}
+
+// The run if the launcher's claim names this process. Job and params are copied to
+// TopMemoryContext. False when the run is not ours (e.g. the launcher's transaction aborted).
 bool ClaimRun(int64 run_id, DbJobRun* run) {
   BeginWork();
   Oid types[1] = {INT8OID};
@@ -191,6 +202,7 @@ extern "C" void immich_maint_job_main(Datum arg) {
   BackgroundWorkerUnblockSignals();
   BackgroundWorkerInitializeConnectionByOid(args.database, InvalidOid, 0);
   pg::DbJobRun run{};
+  pg::AwaitLauncher(args.launcher_xid);
   if (!pg::ClaimRun(args.run_id, &run)) proc_exit(0);
   pgstat_report_activity(STATE_RUNNING, psprintf("immich_maint: %s (run %lld)", run.job,
                                                  static_cast<long long>(run.run_id)));

@@ -100,7 +100,8 @@ long MillisecondsUntil(TimestampTz now, TimestampTz wake) {
 
 // A heap scan of pg_database: without a database the launcher may read shared catalogs but not
 // use their indexes (get_database_oid would).
-bool DatabaseExists(const char* name) {
+// True when the database exists and allows connections (a restore closes it for a while).
+bool DatabaseOpen(const char* name) {
   SetCurrentStatementStartTimestamp();
   StartTransactionCommand();
   Relation databases = table_open(DatabaseRelationId, AccessShareLock);
@@ -108,27 +109,31 @@ bool DatabaseExists(const char* name) {
   ScanKeyInit(&key, Anum_pg_database_datname, BTEqualStrategyNumber, F_NAMEEQ,
               CStringGetDatum(name));
   SysScanDesc scan = systable_beginscan(databases, InvalidOid, false, nullptr, 1, &key);
-  const bool exists = HeapTupleIsValid(systable_getnext(scan));
+  const HeapTuple row = systable_getnext(scan);
+  const bool open = HeapTupleIsValid(row) && reinterpret_cast<Form_pg_database>(GETSTRUCT(row))->datallowconn;
   systable_endscan(scan);
   table_close(databases, AccessShareLock);
   CommitTransactionCommand();
-  return exists;
+  return open;
 }
 
-// Connected to no database, waits until `name` exists, then exits so that the restarted
-// launcher can connect to it. CREATE EXTENSION anywhere wakes it early.
+// Connected to no database, waits until `name` exists and allows connections, then exits so
+// that the restarted launcher can connect to it. CREATE EXTENSION anywhere wakes it early.
 [[noreturn]] void WaitForDatabase(const char* name) {
   BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
   PublishLauncher(InvalidOid);
   ereport(LOG,
-          (errmsg("immich_maint launcher: database \"%s\" does not exist; waiting for it", name),
-           errhint("Create the database, or set immich_maint.database and restart the server.")));
-  while (!DatabaseExists(name)) {
+          (errmsg("immich_maint launcher: database \"%s\" does not exist or does not allow "
+                  "connections; waiting for it",
+                  name),
+           errhint("Create the database, or set immich_maint.database and restart the server. "
+                   "A restore closes the database until it ends.")));
+  while (!DatabaseOpen(name)) {
     HandleSignals();
     SleepOnLatch(kMaxSleepMs);
   }
   SetLauncherConnectMayFail(false);
-  ereport(LOG, (errmsg("immich_maint launcher: database \"%s\" now exists; restarting to connect",
+  ereport(LOG, (errmsg("immich_maint launcher: database \"%s\" is open; restarting to connect",
                        name)));
   proc_exit(1);
 }

@@ -99,7 +99,7 @@ ChildSpec DumpSpec(const DbSettings& db, const std::string& pg_dump, const std::
 // A failed or stalled dump may leave its server backend holding ACCESS SHARE locks: end it.
 void TerminateDumpBackend(PgConnection& conn, const std::string& app_name) {
   try {
-    conn.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '" +
+    conn.Exec("SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE application_name = '" +
               app_name + "'");
   } catch (const core::Failure&) {
     // best effort: the dump already failed and that is the error to report

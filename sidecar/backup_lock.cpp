@@ -21,7 +21,8 @@ BackupLock::BackupLock(PgConnection& conn) : conn_(conn) {
 void BackupLock::EndOrphanedDumps() {
   try {
     conn_.Exec(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+        "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity "
+        "WHERE datname = pg_catalog.current_database() "
         "AND (application_name LIKE 'immich-maintd-dump-%' OR "
         "application_name LIKE 'immich-maintd-restore-dump-%')");
   } catch (const core::Failure&) {

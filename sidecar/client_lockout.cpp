@@ -61,7 +61,7 @@ void SetAllowConnections(PgConnection& other_db, const std::string& database, bo
 
 int TerminateOthers(PgConnection& conn, const std::string& database, const Spared& spared) {
   const auto rows = conn.Query(
-      "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) FROM pg_stat_activity "
+      "SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(pid, 10000::bigint)) FROM pg_stat_activity "
       "WHERE datname = $1 AND pid <> pg_backend_pid() AND NOT (pid::text = ANY ($2::text[])) "
       "AND NOT (coalesce(application_name, '') = ANY ($3::text[]))",
       {database, TextArray(spared.pids), TextArray(spared.application_names)});
@@ -88,7 +88,8 @@ std::string WaitForSession(PgConnection& conn, const std::string& application_na
 
 void EndSession(PgConnection& conn, const std::string& application_name) {
   conn.Query(
-      "SELECT pg_terminate_backend(pid, 60000) FROM pg_stat_activity WHERE application_name = $1",
+      "SELECT pg_catalog.pg_terminate_backend(pid, 60000::bigint) FROM pg_catalog.pg_stat_activity "
+      "WHERE application_name = $1",
       {application_name});
 }
 

@@ -20,6 +20,21 @@ std::string Quote(const std::string& value) {
   return quoted + "'";
 }
 
+// libpq's parse errors quote what they could not parse, which may hold the password.
+std::string WithoutQuotedParts(const std::string& text) {
+  std::string out;
+  bool quoted = false;
+  for (const char c : text) {
+    if (c == '"') {
+      out += quoted ? "(hidden)\"" : "\"";
+      quoted = !quoted;
+    } else if (!quoted) {
+      out += c;
+    }
+  }
+  return quoted ? out + "(hidden)" : out;
+}
+
 DbSettings FromUrl(const std::string& url) {
   char* message = nullptr;
   PQconninfoOption* options = PQconninfoParse(url.c_str(), &message);
@@ -27,6 +42,7 @@ DbSettings FromUrl(const std::string& url) {
     std::string reason = message ? message : "out of memory";
     PQfreemem(message);
     while (!reason.empty() && (reason.back() == '\n' || reason.back() == '.')) reason.pop_back();
+    reason = WithoutQuotedParts(reason);  // libpq quotes the URL or a piece of it: the password
     throw core::Failure(core::MakeError(core::ErrorCode::kInvalidArgument, "DB_URL is not valid",
                                         "libpq said: " + reason + ".",
                                         "Use postgresql://user:password@host:port/database."));

@@ -50,6 +50,13 @@ MaintenanceRow ReadMaintenanceMode(PgConnection& conn) {
   return row;
 }
 
+bool MaintenanceModeIs(PgConnection& conn, const std::string& value) {
+  if (!TableExists(conn)) return false;
+  return conn.Value("SELECT pg_catalog.count(*) > 0 FROM public.system_metadata "
+                    "WHERE key = 'maintenance-mode' AND value = $1::jsonb",
+                    {value}) == std::optional<std::string>("t");
+}
+
 void WriteMaintenanceMode(PgConnection& conn, const std::optional<std::string>& value) {
   if (!TableExists(conn)) return;
   if (!value) {

@@ -21,6 +21,8 @@ struct MaintenanceRow {
 };
 
 MaintenanceRow ReadMaintenanceMode(PgConnection& conn);
+// True when the row exists and holds exactly this JSON value (false without the table).
+bool MaintenanceModeIs(PgConnection& conn, const std::string& value);
 // Writes value, or deletes the row for nullopt. Nothing when the table does not exist.
 void WriteMaintenanceMode(PgConnection& conn, const std::optional<std::string>& value);
 

@@ -46,6 +46,9 @@ PgConnection::PgConnection(const DbSettings& settings, const std::string& applic
         "libpq said: " + reason,
         "Check DB_URL or DB_HOSTNAME, DB_PORT, DB_USERNAME, DB_PASSWORD and DB_DATABASE_NAME."));
   }
+  // The server's notices and warnings (e.g. "terminating connection due to immediate shutdown")
+  // would go raw to stderr ahead of our own messages; what matters reaches us as errors.
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
   const char* version = PQparameterStatus(conn_, "server_version");
   server_version_ = version ? version : "";
 }

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "core/error.h"
 #include "sidecar/backup_inventory.h"
@@ -69,6 +70,8 @@ class Restore {
   void FinishPsql(const RestoreStream& stream, std::uint64_t prefix_lines, bool fed_all);
   void LetOthersBackIn();
   core::Error RollBack(core::Error error);
+  void EndRestoreSessions();
+  void UndoWithRetries();
   void Report(RestorePhase phase, std::uint64_t done, std::uint64_t total);
   void EnterPhase(const std::string& phase);
   void StartPsql();
@@ -195,8 +198,9 @@ void Restore::EnterPhase(const std::string& phase) {
 void Restore::MarkMaintenance() {
   journal_.maintenance_set = maintenance_.table_exists;
   journal_.maintenance_before = maintenance_.value;
+  journal_.maintenance_marker = MaintenanceOnValue(options_.name);
   EnterPhase(options_.restore_point ? "restore-point" : "restore");
-  if (maintenance_.table_exists) WriteMaintenanceMode(*conn_, MaintenanceOnValue(options_.name));
+  if (maintenance_.table_exists) WriteMaintenanceMode(*conn_, journal_.maintenance_marker);
 }
 
 ChildSpec Restore::PsqlSpec() const {
@@ -281,7 +285,10 @@ void Restore::AwaitRestorePoint() {
   } catch (const core::Failure& failure) {
     core::Error error = failure.error();
     error.message = "restore point failed: " + error.message;
-    error.hint = "A database too damaged to dump can be restored with --no-restore-point.";
+    const bool server_went_away = error.detail.find("connection") != std::string::npos;
+    error.hint = server_went_away
+                     ? "The connection to the server was lost; restore again once it is back."
+                     : "A database too damaged to dump can be restored with --no-restore-point.";
     throw core::Failure(error);
   }
   result_.restore_point = point.name;
@@ -417,23 +424,54 @@ core::Error Restore::RollBack(core::Error error) {
   Report(RestorePhase::kRollback, 0, 0);
   try {
     if (psql_) psql_->Kill();
-    EndSession(*admin_, psql_session_);
-    EndSession(*admin_, dump_session_);
+    EndRestoreSessions();
     if (point_.valid()) point_.wait();
-    if (journal_written_) UndoRestoreChanges(db_, journal_, false);
+    if (journal_written_) UndoWithRetries();
     if (journal_written_) RemoveRestoreJournal(folder_);
     error.detail +=
         std::string(error.detail.empty() ? "" : "\n") +
         "Nothing was changed: the restore was rolled back and the database is as it was.";
   } catch (const core::Failure& undo) {
+    std::string why = undo.error().message;
+    while (!why.empty() && (why.back() == '.' || why.back() == '\n')) why.pop_back();
     error.detail += std::string(error.detail.empty() ? "" : "\n") +
                     "The restore was rolled back, but undoing maintenance mode or the connection "
                     "block failed: " +
-                    undo.error().message +
-                    ". The next `immich-maintd restore` or `serve` start undoes them (" +
+                    why + ". The next `immich-maintd restore` or `serve` start undoes them (" +
                     RestoreJournalPath(folder_) + ").";
   }
   return error;
+}
+
+// Ends psql's and pg_dump's sessions and waits for them. The admin connection may be gone with
+// a restarted server, and with it those sessions: then a new one is tried once, and if the
+// server does not answer yet, there is nothing left to end.
+void Restore::EndRestoreSessions() {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      if (attempt > 0) admin_ = ConnectToMaintenanceDatabase(db_, "immich-maintd-restore-admin");
+      EndSession(*admin_, psql_session_);
+      EndSession(*admin_, dump_session_);
+      return;
+    } catch (const core::Failure&) {
+      // next attempt, or give up: a server that refuses connections has no sessions left
+    }
+  }
+}
+
+// A server that is restarting refuses connections for a moment: undoing maintenance mode and
+// the connection block is retried for up to 30 s before it is left to the next start.
+void Restore::UndoWithRetries() {
+  const auto give_up = Clock::now() + std::chrono::seconds(30);
+  while (true) {
+    try {
+      UndoRestoreChanges(db_, journal_, false);
+      return;
+    } catch (const core::Failure& failure) {
+      if (failure.error().code != ErrorCode::kConnectionFailed || Clock::now() > give_up) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
 }
 
 void Restore::Report(RestorePhase phase, std::uint64_t done, std::uint64_t total) {

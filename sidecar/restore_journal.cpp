@@ -59,7 +59,8 @@ void RefuseWhileRunning(PgConnection& admin, const RestoreJournal& journal) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   admin.Query(
-      "SELECT pg_terminate_backend(pid, 60000) FROM pg_stat_activity WHERE datname = $1 "
+      "SELECT pg_catalog.pg_terminate_backend(pid, 60000::bigint) FROM pg_catalog.pg_stat_activity "
+      "WHERE datname = $1 "
       "AND application_name LIKE $2",
       {journal.database, kRestoreChildren});
 }
@@ -77,7 +78,9 @@ nlohmann::json RestoreJournalJson(const RestoreJournal& j) {
           {"connections_blocked", j.connections_blocked},
           {"maintenance_set", j.maintenance_set},
           {"maintenance_before",
-           j.maintenance_before ? nlohmann::json(*j.maintenance_before) : nlohmann::json()}};
+           j.maintenance_before ? nlohmann::json(*j.maintenance_before) : nlohmann::json()},
+          {"maintenance_marker",
+           j.maintenance_marker ? nlohmann::json(*j.maintenance_marker) : nlohmann::json()}};
 }
 
 RestoreJournal RestoreJournalFromJson(const nlohmann::json& json, const std::string& path) {
@@ -94,6 +97,8 @@ RestoreJournal RestoreJournalFromJson(const nlohmann::json& json, const std::str
     j.maintenance_set = json.at("maintenance_set").get<bool>();
     const auto& before = json.at("maintenance_before");
     if (!before.is_null()) j.maintenance_before = before.get<std::string>();
+    const auto marker = json.find("maintenance_marker");  // absent in older journals
+    if (marker != json.end() && !marker->is_null()) j.maintenance_marker = marker->get<std::string>();
     return j;
   } catch (const nlohmann::json::exception& e) {
     throw core::Failure(
@@ -143,6 +148,20 @@ void UndoRestoreChanges(const DbSettings& db, const RestoreJournal& journal, boo
   }
 }
 
+namespace {
+
+// Died between COMMIT and the journal's "done": the restore's own maintenance-mode row is gone
+// (its postlude replaced it). The door is closed, so the check connects as the journal's undo.
+bool RestoreCommitted(const DbSettings& db, const RestoreJournal& journal) {
+  if (journal.phase != "restore" || !journal.maintenance_set || !journal.maintenance_marker) return false;
+  auto admin = ConnectToMaintenanceDatabase(db, "immich-maintd-undo");
+  SetAllowConnections(*admin, journal.database, true);
+  PgConnection conn(WithDatabase(db, journal.database), "immich-maintd-undo");
+  return !MaintenanceModeIs(conn, *journal.maintenance_marker);
+}
+
+}  // namespace
+
 std::optional<std::string> RecoverInterruptedRestore(const DbSettings& db,
                                                      const std::string& media) {
   const std::string folder = BackupsFolder(media);
@@ -152,15 +171,18 @@ std::optional<std::string> RecoverInterruptedRestore(const DbSettings& db,
     auto admin = ConnectToMaintenanceDatabase(db, "immich-maintd-undo");
     RefuseWhileRunning(*admin, *journal);
   }
-  UndoRestoreChanges(db, *journal, false);
+  const bool committed = RestoreCommitted(db, *journal);
+  UndoRestoreChanges(db, *journal, committed);
   PgConnection conn(WithDatabase(db, journal->database), "immich-maintd-undo");
   MarkRunFailed(conn, *journal);
   RemoveRestoreJournal(folder);
+  const std::string maintenance =
+      committed ? ", the restore had committed (the database holds the backup's data)"
+                : journal->maintenance_set ? ", maintenance mode put back as it was" : "";
   return "recovered from an interrupted restore of " + journal->backup + " into " +
          journal->database + " (started " + journal->started + " by pid " +
          std::to_string(journal->pid) + " on " + journal->host + ", phase " + journal->phase +
-         "): new connections allowed again" +
-         (journal->maintenance_set ? ", maintenance mode put back as it was" : "") +
+         "): new connections allowed again" + maintenance +
          (journal->run_id ? ", run " + std::to_string(journal->run_id) + " marked failed" : "");
 }
 

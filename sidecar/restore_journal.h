@@ -26,6 +26,9 @@ struct RestoreJournal {
   bool connections_blocked = false;               // ALLOW_CONNECTIONS false was (about to be) set
   bool maintenance_set = false;                   // maintenance-mode was (about to be) written
   std::optional<std::string> maintenance_before;  // the row before; nullopt: there was none
+  // The row the restore wrote: still there after a crash means the restore did not commit
+  // (its postlude replaces it in the restore transaction).
+  std::optional<std::string> maintenance_marker;
 };
 
 nlohmann::json RestoreJournalJson(const RestoreJournal& journal);

@@ -289,6 +289,8 @@ std::string RaiseMaintenanceWorkMem(const RestoreScript& s) {
 
 std::string RestorePrefix(const RestoreScript& s) {
   std::string sql = "-- immich-maintd: before the dump, in the same transaction\nBEGIN;\n";
+  // Nothing anyone planted in public may run as the restoring superuser.
+  sql += "SET search_path = pg_catalog, pg_temp;\n";
   sql += "SET client_min_messages = warning;\n";
   sql += "SET statement_timeout = 0;\nSET idle_in_transaction_session_timeout = 0;\n";
   sql += "SET lock_timeout = " + QuoteLiteral(s.lock_timeout) + ";\n";
@@ -308,6 +310,7 @@ std::string RestorePrefix(const RestoreScript& s) {
 
 std::string RestorePostlude(const RestoreScript& s) {
   std::string sql = "-- immich-maintd: after the dump, in the same transaction\n";
+  sql += "SET search_path = pg_catalog, pg_temp;\n";
   if (s.carry_runs) {
     sql += "CREATE EXTENSION IF NOT EXISTS immich_maint WITH SCHEMA " +
            QuoteIdent(s.extension_schema) + ";\n";
@@ -320,7 +323,7 @@ std::string RestorePostlude(const RestoreScript& s) {
         "WHERE r.job IN (SELECT name FROM immich_maint.job);\n";
     sql +=
         "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence('immich_maint.job_run', 'id'), "
-        "max(id)) FROM immich_maint.job_run HAVING max(id) IS NOT NULL;\n";
+        "pg_catalog.max(id)) FROM immich_maint.job_run HAVING pg_catalog.max(id) IS NOT NULL;\n";
     if (s.run_id > 0) {
       sql +=
           "UPDATE immich_maint.job_run SET heartbeat_at = pg_catalog.now(), result = "

@@ -21,7 +21,7 @@ namespace immich_maint::sidecar {
 inline constexpr std::string_view kEmptySearchPathLine =
     "SELECT pg_catalog.set_config('search_path', '', false);";
 inline constexpr std::string_view kFixedSearchPathLine =
-    "SELECT pg_catalog.set_config('search_path', 'public, pg_catalog', true);";
+    "SELECT pg_catalog.set_config('search_path', 'pg_catalog, public', true);";
 
 struct StreamPlan {
   bool cluster = false;

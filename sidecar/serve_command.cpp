@@ -102,6 +102,33 @@ void Record(PgConnection& conn, const ClaimedRun& run, const ServeOptions& optio
   Log("run " + std::to_string(run.id) + " " + run.job + (ok ? " succeeded" : " failed: " + error));
 }
 
+// A run's outcome must outlive the connection that claimed it (a restarted server, a terminated
+// session): on a dead connection it is recorded on a new one, tried for up to 30 s, and then
+// the loop reconnects.
+void RecordDurably(PgConnection& conn, const DbSettings& db, const ClaimedRun& run,
+                   const ServeOptions& options, bool ok, const nlohmann::json& result,
+                   const std::string& error) {
+  try {
+    return Record(conn, run, options, ok, result, error);
+  } catch (const core::Failure&) {
+    if (PQstatus(conn.raw()) == CONNECTION_OK) throw;
+  }
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (true) {
+    try {
+      PgConnection fresh(db, "immich-maintd-serve");
+      Record(fresh, run, options, ok, result, error);
+      break;
+    } catch (const core::Failure&) {
+      if (std::chrono::steady_clock::now() > give_up) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  throw core::Failure(core::MakeError(core::ErrorCode::kConnectionFailed,
+                                      "lost the database connection (run " +
+                                          std::to_string(run.id) + " recorded on a new one)"));
+}
+
 // Claims and runs one run; false when the queue had nothing for us.
 bool WorkOne(PgConnection& conn, const ServeOptions& options, const DbSettings& db) {
   auto run = ClaimRun(conn, options.worker, HandledJobs());
@@ -109,7 +136,7 @@ bool WorkOne(PgConnection& conn, const ServeOptions& options, const DbSettings& 
   AddExpectedDumpBytes(conn, *run);
   Log("run " + std::to_string(run->id) + " " + run->job + " started");
   const auto [ok, result, error] = Execute(*run, options, db);
-  Record(conn, *run, options, ok, result, error);
+  RecordDurably(conn, db, *run, options, ok, result, error);
   return true;
 }
 

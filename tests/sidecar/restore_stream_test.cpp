@@ -42,8 +42,8 @@ TEST(RestoreStream, FixesSearchPathOutsideTableDataOnly) {
   const std::string from =
       "SET lock_timeout = 0;\nSELECT pg_catalog.set_config('search_path', '', false);";
   expected.replace(expected.find(from), from.size(),
-                   "SET lock_timeout = 0;\nSELECT pg_catalog.set_config('search_path', 'public, "
-                   "pg_catalog', true);");
+                   "SET lock_timeout = 0;\nSELECT pg_catalog.set_config('search_path', 'pg_catalog, "
+                   "public', true);");
   EXPECT_EQ(out, expected);
 }
 
@@ -149,7 +149,7 @@ TEST(RestoreStream, ClusterKeepsNewRolesAndTheDatabaseSectionOnly) {
             "--\n-- Databases\n--\n\n"
             "--\n"
             "\\restrict K3\n"
-            "SELECT pg_catalog.set_config('search_path', 'public, pg_catalog', true);\n"
+            "SELECT pg_catalog.set_config('search_path', 'pg_catalog, public', true);\n"
             "CREATE TABLE public.asset (id integer);\n"
             "COPY public.asset (id) FROM stdin;\n"
             "1\n"
@@ -185,6 +185,8 @@ TEST(RestoreScript, SingleDatabasePrefixIsImmichsSchemaResetInOpenTransaction) {
   script.user = "immich \"admin\"";
   const std::string sql = RestorePrefix(script);
   EXPECT_EQ(sql.find("BEGIN;\n"), sql.find('\n') + 1) << sql;
+  // first of all: nothing planted in public runs as the restoring superuser
+  EXPECT_EQ(sql.find("SET search_path = pg_catalog, pg_temp;\n"), sql.find("BEGIN;\n") + 7) << sql;
   EXPECT_NE(sql.find("DROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n"
                      "GRANT ALL ON SCHEMA public TO \"immich \"\"admin\"\"\";\n"
                      "GRANT ALL ON SCHEMA public TO public;\n"),
