@@ -254,6 +254,10 @@ assert_eq "$(sql "SELECT count(*) FROM immich_maint.job_run WHERE id > $base AND
                   AND coalesce(error, '') = ''")" 0 "failed runs without a message"
 assert_eq "$(sql "SELECT string_agg(job || ' ' || due_at, ', ') FROM (SELECT job, due_at FROM immich_maint.job_run
                   WHERE due_at IS NOT NULL GROUP BY job, due_at HAVING count(*) > 1) d")" "" "runs queued twice for one due time"
+# a worker that could not see the run its launcher queued in the same transaction once exited
+# without running it (found here under load; workers now wait for the launcher's transaction)
+assert_eq "$(sql "SELECT count(*) FROM immich_maint.job_run WHERE id > $base
+                  AND error = 'job worker exited without finishing'")" 0 "runs a worker never ran"
 assert_contains "$(cat "$CLUSTER_DIR/server.log")" "immich_maint launcher: marked "
 fault_server_log_clean
 sql "SELECT immich_schedule('SessionCleanup', '2 seconds', false)" >/dev/null
