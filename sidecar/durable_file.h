@@ -29,11 +29,14 @@ class DurableFile {
   std::uint64_t bytes_written() const { return bytes_; }
 
  private:
+  void StartWriteback();
+
   std::string folder_;
   std::string name_;
   int fd_ = -1;
   bool committed_ = false;
   std::uint64_t bytes_ = 0;
+  std::uint64_t writeback_from_ = 0;  // bytes before this were handed to the kernel's writeback
 };
 
 // fsync a folder so a rename or unlink in it survives a crash. Throws core::Failure(kIoError).
