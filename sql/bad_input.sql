@@ -121,7 +121,7 @@ SELECT immich_schedule('DatabaseRestore', '0 3 * * *'); \echo SQLSTATE :LAST_ERR
 SELECT immich_schedule('DatabaseBackup', '*/0 * * * *'); \echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- keep counts: keepLastAmount lives in the schedule's params, and any number is stored
--- (reported: the sidecar reads it as an int, so 4294967297 would keep only 1 backup)
+-- (the sidecar refuses any but an integer 1..1000000 before it writes or deletes a file)
 BEGIN;
 UPDATE immich_maint.schedule SET params = '{"keepLastAmount": -1}' WHERE job = 'DatabaseBackup'
   RETURNING params;
@@ -164,8 +164,8 @@ SELECT immich_job_wait(9223372036854775807); \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT immich_cancel_run(-9223372036854775808); \echo SQLSTATE :LAST_ERROR_SQLSTATE
 SELECT last_value = :run_seq_before AS run_ids_untouched FROM immich_maint.job_run_id_seq;
 
--- a role without immich_maint_admin is refused before its arguments are looked at, except
--- for a timeout too large to add to now (reported)
+-- a role without immich_maint_admin is refused before its arguments are looked at
+-- (a timeout too large to add to now included: it is capped at 100 years)
 CREATE ROLE bad_input_plain;
 SET ROLE bad_input_plain;
 SELECT immich_cancel_run(NULL); \echo SQLSTATE :LAST_ERROR_SQLSTATE
