@@ -1,8 +1,11 @@
 // gzip verification: parses each member's header and trailer itself and inflates the deflate
-// data with zlib, so every failure can name the compressed offset where it was found. Memory is
-// two fixed buffers and zlib's window, whatever the file size.
+// data with zlib (or ISA-L, for our own fresh backups), so every failure can name the compressed
+// offset where it was found. Memory is two fixed buffers and the inflater's window, whatever the
+// file size.
 #include "sidecar/gzip_verify.h"
 
+#include <isa-l/crc.h>
+#include <isa-l/igzip_lib.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -11,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <vector>
 
 namespace immich_maint::sidecar {
@@ -45,26 +49,33 @@ std::string Hex32(std::uint32_t value) {
   return text;
 }
 
-// Buffered reader that knows the compressed offset of its next byte.
+// Buffered reader that knows the compressed offset of its next byte. The last kKeep bytes
+// read stay in front of the buffer, so up to kKeep consumed bytes can be given back.
 class Input {
  public:
+  static constexpr std::size_t kKeep = 8;
+
   Input(std::istream& in, const std::function<void(std::uint64_t)>& progress)
-      : in_(in), progress_(progress), buffer_(kReadBufferSize) {}
+      : in_(in), progress_(progress), buffer_(kKeep + kReadBufferSize) {}
 
   // True if a byte is available, reading more when the buffer is empty; false at end of data.
   bool Available() {
     if (pos_ < end_) return true;
-    in_.read(reinterpret_cast<char*>(buffer_.data()),
+    const std::size_t keep = std::min(kKeep, end_);
+    std::copy(buffer_.begin() + static_cast<std::ptrdiff_t>(end_ - keep),
+              buffer_.begin() + static_cast<std::ptrdiff_t>(end_), buffer_.begin());
+    in_.read(reinterpret_cast<char*>(buffer_.data() + keep),
              static_cast<std::streamsize>(kReadBufferSize));
     if (in_.bad()) {
       throw core::Failure(MakeError(ErrorCode::kIoError, "could not read backup data",
                                     std::string(std::strerror(errno)) + "."));
     }
-    pos_ = 0;
-    end_ = static_cast<std::size_t>(in_.gcount());
-    read_ += end_;
-    if (end_ > 0 && progress_) progress_(read_);
-    return end_ > 0;
+    const auto got = static_cast<std::size_t>(in_.gcount());
+    pos_ = keep;
+    end_ = keep + got;
+    read_ += got;
+    if (got > 0 && progress_) progress_(read_);
+    return got > 0;
   }
 
   std::uint8_t Byte() {
@@ -78,6 +89,7 @@ class Input {
   const std::uint8_t* data() const { return buffer_.data() + pos_; }
   std::size_t size() const { return end_ - pos_; }
   void Consume(std::size_t count) { pos_ += count; }
+  void Unconsume(std::size_t count) { pos_ -= std::min(count, pos_); }  // count <= kKeep
   std::uint64_t offset() const { return read_ - (end_ - pos_); }
 
  private:
@@ -158,19 +170,26 @@ struct MemberSums {
   std::uint64_t length = 0;
 };
 
-// Raw inflate (no zlib wrapper parsing) of one member's deflate data.
+// Inflates one member's raw deflate data, summing its CRC32 and length.
 class Inflater {
  public:
-  Inflater() : out_(kOutBufferSize) {
+  virtual ~Inflater() = default;
+  virtual MemberSums Member(Input& input, TextWindows& text) = 0;
+};
+
+// zlib's inflate: the reference, for any file.
+class ZlibInflater : public Inflater {
+ public:
+  ZlibInflater() : out_(kOutBufferSize) {
     if (inflateInit2(&stream_, -15) != Z_OK) {
       throw core::Failure(MakeError(ErrorCode::kInternal, "inflateInit2 failed"));
     }
   }
-  ~Inflater() { inflateEnd(&stream_); }
-  Inflater(const Inflater&) = delete;
-  Inflater& operator=(const Inflater&) = delete;
+  ~ZlibInflater() override { inflateEnd(&stream_); }
+  ZlibInflater(const ZlibInflater&) = delete;
+  ZlibInflater& operator=(const ZlibInflater&) = delete;
 
-  MemberSums Member(Input& input, TextWindows& text) {
+  MemberSums Member(Input& input, TextWindows& text) override {
     inflateReset(&stream_);
     MemberSums sums{static_cast<std::uint32_t>(crc32(0, nullptr, 0)), 0};
     while (!Step(input, text, sums)) {
@@ -206,6 +225,61 @@ class Inflater {
   std::vector<std::uint8_t> out_;
 };
 
+const char* IsalError(int rc) {
+  switch (rc) {
+    case ISAL_INVALID_BLOCK: return "invalid block";
+    case ISAL_INVALID_SYMBOL: return "invalid symbol";
+    case ISAL_INVALID_LOOKBACK: return "invalid distance too far back";
+    default: return "error";
+  }
+}
+
+// ISA-L's inflate, about twice as fast as zlib's: for streams our own encoder just wrote.
+class IsalInflater : public Inflater {
+ public:
+  IsalInflater() : state_(std::make_unique<inflate_state>()), out_(kOutBufferSize) {}
+
+  MemberSums Member(Input& input, TextWindows& text) override {
+    isal_inflate_init(state_.get());
+    state_->crc_flag = ISAL_DEFLATE;
+    MemberSums sums;
+    while (!Step(input, text, sums)) {
+    }
+    return sums;
+  }
+
+ private:
+  // One isal_inflate call; true at the end of the deflate data. ISA-L may read up to 8 bytes
+  // past that end into its bit buffer: those are given back to the input (the trailer).
+  bool Step(Input& input, TextWindows& text, MemberSums& sums) {
+    const bool more = input.Available();
+    const std::size_t size = more ? input.size() : 0;
+    state_->next_in = const_cast<std::uint8_t*>(input.data());  // ISA-L only reads it
+    state_->avail_in = static_cast<std::uint32_t>(size);
+    state_->next_out = out_.data();
+    state_->avail_out = static_cast<std::uint32_t>(out_.size());
+    const int rc = isal_inflate(state_.get());
+    input.Consume(size - state_->avail_in);
+    const std::size_t produced = out_.size() - state_->avail_out;
+    sums.crc = crc32_gzip_refl(sums.crc, out_.data(), produced);
+    sums.length += produced;
+    text.Add(out_.data(), produced);
+    if (rc < 0) {
+      Corrupt("invalid deflate data at offset " + std::to_string(input.offset()),
+              std::string("ISA-L says: ") + IsalError(rc) + ".");
+    }
+    if (state_->block_state == ISAL_BLOCK_FINISH) {
+      input.Unconsume(static_cast<std::size_t>(state_->read_in_length) / 8);
+      return true;
+    }
+    if (!more && produced == 0) Truncated(input.offset());
+    return false;
+  }
+
+  std::unique_ptr<inflate_state> state_;
+  std::vector<std::uint8_t> out_;
+};
+
 std::uint32_t ReadLittleEndian32(Input& input) {
   std::uint32_t value = 0;
   for (int shift = 0; shift < 32; shift += 8) value |= std::uint32_t{input.Byte()} << shift;
@@ -230,13 +304,18 @@ void CheckTrailer(Input& input, const MemberSums& sums) {
 
 GzipReport VerifyStream(std::istream& in, const VerifyOptions& options) {
   Input input(in, options.progress);
-  Inflater inflater;
+  std::unique_ptr<Inflater> inflater;
+  if (options.fast_inflate) {
+    inflater = std::make_unique<IsalInflater>();
+  } else {
+    inflater = std::make_unique<ZlibInflater>();
+  }
   TextWindows text(options.head_bytes, options.tail_bytes, options.on_data);
   GzipReport report;
   if (!input.Available()) Corrupt("not a gzip file", "The file is empty.");
   do {
     ReadMemberHeader(input, report.members == 0);
-    const MemberSums sums = inflater.Member(input, text);
+    const MemberSums sums = inflater->Member(input, text);
     CheckTrailer(input, sums);
     ++report.members;
     report.uncompressed_bytes += sums.length;

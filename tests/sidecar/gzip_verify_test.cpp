@@ -362,3 +362,52 @@ TEST(GzipDumpText, VerifiedHeadAndTailFeedTheInspection) {
 
 }  // namespace
 }  // namespace immich_maint::sidecar
+
+namespace immich_maint::sidecar {
+namespace {
+
+// ISA-L's inflate (fast_inflate) agrees with zlib's on every file, also when a member's end and
+// its trailer straddle the reader's 256 KB buffer boundary (ISA-L reads up to 8 bytes past the
+// deflate data; those must be given back across the boundary).
+TEST(GzipVerifyFast, AgreesWithZlibAcrossBufferBoundaries) {
+  std::mt19937 random(3);
+  std::string noise(std::size_t{300} * 1024, '\0');
+  for (char& c : noise) c = static_cast<char>(random() % 256);
+  VerifyOptions fast;
+  fast.fast_inflate = true;
+  const std::string second = ZlibGzip(std::string(kDumpHead) + "tail member\n" + kDumpTail, 6);
+  for (const int level : {0, 1}) {
+    for (std::size_t length = 262144 - 64; length <= 262144 + 16; ++length) {
+      const std::string bytes = ZlibGzip(noise.substr(0, length), level) + second;
+      const GzipReport slow = Verify(bytes).value();
+      const GzipReport quick = Verify(bytes, fast).value();
+      ASSERT_EQ(quick.uncompressed_bytes, slow.uncompressed_bytes) << level << " " << length;
+      ASSERT_EQ(quick.compressed_bytes, bytes.size()) << level << " " << length;
+      ASSERT_EQ(quick.members, 2u);
+      ASSERT_EQ(quick.tail, slow.tail);
+    }
+  }
+}
+
+TEST(GzipVerifyFast, RefusesWhatZlibRefusesWithTheSameMessages) {
+  const std::string good = OurGzip(std::string(kDumpHead) + kDumpTail);
+  VerifyOptions fast;
+  fast.fast_inflate = true;
+  std::string crc = good;
+  crc[crc.size() - 6] ^= 0x01;
+  EXPECT_EQ(Verify(crc, fast).error().message, Verify(crc).error().message);
+  const std::string truncated = good.substr(0, good.size() - 3);
+  EXPECT_EQ(Verify(truncated, fast).error().message, Verify(truncated).error().message);
+  const std::string cut_in_data = good.substr(0, good.size() / 2);
+  EXPECT_EQ(Verify(cut_in_data, fast).error().message.rfind("truncated gzip data at offset ", 0), 0u);
+  std::string bad_block = good;
+  bad_block[10] = static_cast<char>(0x07);  // BFINAL=1, BTYPE=11: a reserved block type
+  const auto refused = Verify(bad_block, fast);
+  ASSERT_FALSE(refused.ok());
+  // ISA-L reads ahead, so its offset is where it noticed (a few bytes on), not where zlib does
+  EXPECT_EQ(refused.error().message.rfind("invalid deflate data at offset ", 0), 0u);
+  EXPECT_EQ(refused.error().detail, "ISA-L says: invalid block.");
+}
+
+}  // namespace
+}  // namespace immich_maint::sidecar
