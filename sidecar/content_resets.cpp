@@ -65,17 +65,26 @@ std::size_t ContentResets::SkipUnhashed(std::size_t size) {
   return skip;
 }
 
+// The hot loop works on locals: data may alias the members (it is a byte pointer), so hashing
+// into hash_ directly would store it on every byte.
 ResetStep ContentResets::Next(const std::uint8_t* data, std::size_t size) {
   const std::size_t skipped = SkipUnhashed(size);
+  const std::uint64_t start = offset_ - skipped;  // offset before data[0]
+  const std::uint64_t allowed = last_reset_ + options_.min_distance;  // first offset that may reset
+  const std::uint64_t mask = top_mask_;
+  std::uint64_t hash = hash_;
   for (std::size_t i = skipped; i < size; ++i) {
-    hash_ = (hash_ << 1) + kGear[data[i]];
-    ++offset_;
-    if ((hash_ & top_mask_) == 0 && offset_ - last_reset_ >= options_.min_distance) {
+    hash = (hash << 1) + kGear[data[i]];
+    if ((hash & mask) == 0 && start + i + 1 >= allowed) {
+      hash_ = hash;
+      offset_ = start + i + 1;
       last_reset_ = offset_;
       ++resets_;
       return {i + 1, true};
     }
   }
+  hash_ = hash;
+  offset_ = start + size;
   return {size, false};
 }
 

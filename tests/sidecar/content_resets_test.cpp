@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <random>
 #include <string>
 #include <vector>
@@ -53,6 +54,39 @@ std::vector<std::uint64_t> OffsetsInChunks(const std::vector<std::uint8_t>& data
 std::vector<std::uint64_t> Offsets(const std::vector<std::uint8_t>& data,
                                    ResetOptions options = {}) {
   return FindResetOffsets(data.data(), data.size(), options);
+}
+
+// The reset points are part of the backup format (yesterday's file must share today's bytes,
+// across versions of immich-maintd): the definition, written plainly here with its own copy of
+// the gear table, pins them.
+std::vector<std::uint64_t> ReferenceOffsets(const std::vector<std::uint8_t>& data, ResetOptions o) {
+  std::array<std::uint64_t, 256> gear{};
+  std::uint64_t state = 0x696D6D6963685F6DULL;
+  for (auto& entry : gear) {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    entry = z ^ (z >> 31);
+  }
+  const std::uint64_t top = ~std::uint64_t{0} << (64 - o.mask_bits);
+  std::vector<std::uint64_t> offsets;
+  std::uint64_t hash = 0;
+  std::uint64_t last = 0;
+  for (std::uint64_t i = 0; i < data.size(); ++i) {
+    hash = (hash << 1) + gear[data[i]];
+    if ((hash & top) == 0 && i + 1 - last >= o.min_distance) offsets.push_back(last = i + 1);
+  }
+  return offsets;
+}
+
+TEST(ContentResets, PointsAreTheFormatsDefinition) {
+  for (const ResetOptions options : {ResetOptions{}, ResetOptions{64, 8}, ResetOptions{100, 12}}) {
+    for (const auto& data : {RandomBytes(3 << 20, 5), TextBytes(3 << 20, 6)}) {
+      const auto expected = ReferenceOffsets(data, options);
+      EXPECT_GT(expected.size(), 3u);
+      EXPECT_EQ(Offsets(data, options), expected) << options.min_distance << "/" << options.mask_bits;
+    }
+  }
 }
 
 TEST(ContentResets, PointsDoNotDependOnHowInputIsSplit) {
