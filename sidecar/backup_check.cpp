@@ -82,6 +82,7 @@ GzipReport ReadGzip(const std::string& path, const std::string& name, const Chec
   if (options.progress)
     verify.progress = [&](std::uint64_t done) { options.progress(done, total); };
   verify.on_data = options.on_sql;
+  verify.fast_inflate = options.fast_inflate;
   auto report = VerifyGzipFile(path, verify);
   if (report.ok()) return std::move(report).value();
   const core::Error& error = report.error();

@@ -155,6 +155,7 @@ void Restore::Verify() {
   const auto started = Clock::now();
   Report(RestorePhase::kVerify, 0, 0);
   CheckOptions check;
+  check.fast_inflate = true;
   check.progress = [&](std::uint64_t done, std::uint64_t total) {
     Report(RestorePhase::kVerify, done, total);
   };
@@ -330,6 +331,7 @@ void Restore::RequireDatabaseSection(const RestoreStream& stream) const {
 bool Restore::FeedAll(RestoreStream& stream, const RestoreScript& script,
                       const std::string& prefix) {
   CheckOptions read;
+  read.fast_inflate = true;
   read.progress = [&](std::uint64_t done, std::uint64_t total) {
     Report(RestorePhase::kRestore, done, total);
   };
