@@ -273,14 +273,12 @@ BEGIN
 END $immich_maintd$;
 )SQL";
 
-std::string RaiseMaintenanceWorkMem(const RestoreScript& s) {
+// Raises a memory setting for this transaction, never lowers it.
+std::string RaiseMemorySetting(const std::string& name, const std::string& value) {
   return "DO $immich_maintd$ BEGIN\n"
-         "  IF pg_catalog.pg_size_bytes(pg_catalog.current_setting('maintenance_work_mem')) < "
-         "pg_catalog.pg_size_bytes(" +
-         QuoteLiteral(s.maintenance_work_mem) +
-         ") THEN\n"
-         "    PERFORM pg_catalog.set_config('maintenance_work_mem', " +
-         QuoteLiteral(s.maintenance_work_mem) +
+         "  IF pg_catalog.pg_size_bytes(pg_catalog.current_setting(" + QuoteLiteral(name) +
+         ")) < pg_catalog.pg_size_bytes(" + QuoteLiteral(value) + ") THEN\n"
+         "    PERFORM pg_catalog.set_config(" + QuoteLiteral(name) + ", " + QuoteLiteral(value) +
          ", true);\n"
          "  END IF;\nEND $immich_maintd$;\n";
 }
@@ -294,7 +292,8 @@ std::string RestorePrefix(const RestoreScript& s) {
   sql += "SET client_min_messages = warning;\n";
   sql += "SET statement_timeout = 0;\nSET idle_in_transaction_session_timeout = 0;\n";
   sql += "SET lock_timeout = " + QuoteLiteral(s.lock_timeout) + ";\n";
-  sql += RaiseMaintenanceWorkMem(s);
+  sql += RaiseMemorySetting("maintenance_work_mem", s.maintenance_work_mem);  // index builds
+  sql += RaiseMemorySetting("work_mem", s.work_mem);  // the foreign-key checks' joins
   if (s.carry_runs) {
     sql +=
         "CREATE TEMP TABLE immich_maintd_runs ON COMMIT DROP AS SELECT * FROM "

@@ -87,6 +87,7 @@ struct RestoreScript {
   std::int64_t run_id = 0;       // the run doing the restore (0: a command-line restore)
   std::string lock_timeout = "60s";
   std::string maintenance_work_mem = "256MB";  // raised for index builds, never lowered
+  std::string work_mem = "64MB";  // raised for the foreign-key checks' joins, never lowered
 };
 
 // BEGIN, settings, the job_run snapshot, then Immich's schema reset (single database: public;
