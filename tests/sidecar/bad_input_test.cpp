@@ -74,6 +74,9 @@ TEST_F(BadBackupOptions, MalformedValuesAreUsageErrorsBeforeConnecting) {
       {"--level 1.5", 2, "ERROR: Could not convert: --level = 1.5\n" + hint},
       {"--stall-timeout 0", 2, "ERROR: --stall-timeout: Value 0 not in range 1 to 604800\n" + hint},
       {"--stall-timeout -5", 2, "ERROR: --stall-timeout: Value -5 not in range 1 to 604800\n" + hint},
+      {"--stall-timeout 2147484", 2,
+       "ERROR: --stall-timeout: Value 2147484 not in range 1 to 604800\n" + hint},
+      {"--keep abc", 2, "ERROR: --keep: Value abc not in range 1 to 1000000\n" + hint},
       {"--bogus", 2, "ERROR: The following argument was not expected: --bogus\n" + hint},
       {"extra-arg", 2, "ERROR: The following argument was not expected: extra-arg\n" + hint},
   };
@@ -97,6 +100,10 @@ TEST_F(BadBackupOptions, BadCompressionAndVersionAreRefusedBeforeConnecting) {
       {"--immich-version ../x", 3,
        "ERROR: immich version contains a character not allowed in a backup name\n"
        "DETAIL: A backup name holds only ASCII letters, digits, '_', '-' and '.'.\n"},
+      {"--immich-version " + std::string(300, 'v'), 3,
+       "ERROR: backup name would be too long: 347 bytes\n"
+       "DETAIL: File names hold at most 255 bytes, and a restore point adds \"restore-point-\" and "
+       "\".tmp\" to the name, so versions may make it at most 237 bytes.\n"},
   };
   for (const OptionCase& c : cases) {
     const CommandResult r = Backup(c.options);
