@@ -15,6 +15,7 @@
 #include "sidecar/backup_inventory.h"
 #include "sidecar/backup_lock.h"
 #include "sidecar/child_process.h"
+#include "sidecar/client_lockout.h"
 #include "sidecar/durable_file.h"
 #include "sidecar/gzip_verify.h"
 #include "sidecar/media_location.h"
@@ -99,8 +100,7 @@ ChildSpec DumpSpec(const DbSettings& db, const std::string& pg_dump, const std::
 // A failed or stalled dump may leave its server backend holding ACCESS SHARE locks: end it.
 void TerminateDumpBackend(PgConnection& conn, const std::string& app_name) {
   try {
-    conn.Exec("SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE application_name = '" +
-              app_name + "'");
+    EndSession(conn, app_name);
   } catch (const core::Failure&) {
     // best effort: the dump already failed and that is the error to report
   }

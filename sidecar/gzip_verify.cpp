@@ -170,6 +170,13 @@ struct MemberSums {
   std::uint64_t length = 0;
 };
 
+// Counts what an inflater produced into the member's sums and the text windows.
+void Account(const std::uint8_t* out, std::size_t produced, MemberSums& sums, TextWindows& text) {
+  sums.crc = crc32_gzip_refl(sums.crc, out, produced);
+  sums.length += produced;
+  text.Add(out, produced);
+}
+
 // Inflates one member's raw deflate data, summing its CRC32 and length.
 class Inflater {
  public:
@@ -191,7 +198,7 @@ class ZlibInflater : public Inflater {
 
   MemberSums Member(Input& input, TextWindows& text) override {
     inflateReset(&stream_);
-    MemberSums sums{static_cast<std::uint32_t>(crc32(0, nullptr, 0)), 0};
+    MemberSums sums;
     while (!Step(input, text, sums)) {
     }
     return sums;
@@ -207,11 +214,7 @@ class ZlibInflater : public Inflater {
     stream_.avail_out = static_cast<uInt>(out_.size());
     const int rc = inflate(&stream_, Z_NO_FLUSH);
     input.Consume(input.size() - stream_.avail_in);
-    const std::size_t produced = out_.size() - stream_.avail_out;
-    sums.crc =
-        static_cast<std::uint32_t>(crc32(sums.crc, out_.data(), static_cast<uInt>(produced)));
-    sums.length += produced;
-    text.Add(out_.data(), produced);
+    Account(out_.data(), out_.size() - stream_.avail_out, sums, text);
     if (rc == Z_STREAM_END) return true;
     if (rc != Z_OK && rc != Z_BUF_ERROR) {
       Corrupt("invalid deflate data at offset " + std::to_string(input.offset()),
@@ -261,9 +264,7 @@ class IsalInflater : public Inflater {
     const int rc = isal_inflate(state_.get());
     input.Consume(size - state_->avail_in);
     const std::size_t produced = out_.size() - state_->avail_out;
-    sums.crc = crc32_gzip_refl(sums.crc, out_.data(), produced);
-    sums.length += produced;
-    text.Add(out_.data(), produced);
+    Account(out_.data(), produced, sums, text);
     if (rc < 0) {
       Corrupt("invalid deflate data at offset " + std::to_string(input.offset()),
               std::string("ISA-L says: ") + IsalError(rc) + ".");

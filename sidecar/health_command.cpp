@@ -2,7 +2,6 @@
 // need no HTTP client. Exit status 0 when healthy, 1 when not; the JSON says why.
 #include <CLI/CLI.hpp>
 #include <signal.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <ctime>
@@ -11,6 +10,7 @@
 
 #include "sidecar/commands.h"
 #include "sidecar/db_settings.h"
+#include "sidecar/host_name.h"
 #include "sidecar/media_location.h"
 #include "sidecar/restore_journal.h"
 #include "sidecar/status_report.h"
@@ -28,9 +28,8 @@ bool ProcessAlive(std::int64_t pid) {
 std::optional<RunSnapshot> RunningRestore(const std::string& media_flag) {
   try {
     const auto journal = ReadRestoreJournal(BackupsFolder(ResolveMediaLocation(media_flag)));
-    char host[256] = "";
-    ::gethostname(host, sizeof(host) - 1);
-    if (!journal || journal->phase == "done" || journal->host != host || !ProcessAlive(journal->pid)) {
+    if (!journal || journal->phase == "done" || journal->host != HostName() ||
+        !ProcessAlive(journal->pid)) {
       return std::nullopt;
     }
     return RunSnapshot{journal->run_id, "DatabaseRestore", 0, 0};

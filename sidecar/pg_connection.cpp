@@ -3,6 +3,8 @@
 
 #include <libpq-fe.h>
 
+#include <thread>
+
 #include "core/error.h"
 
 namespace immich_maint::sidecar {
@@ -95,6 +97,22 @@ std::optional<std::string> PgConnection::Value(const std::string& sql,
   const auto rows = Query(sql, params);
   if (rows.empty() || rows[0].empty()) return std::nullopt;
   return rows[0][0];
+}
+
+void RetryWhileDisconnected(const std::function<void()>& attempt, std::chrono::milliseconds limit,
+                            std::chrono::milliseconds pause) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  while (true) {
+    try {
+      return attempt();
+    } catch (const core::Failure& failure) {
+      if (failure.error().code != core::ErrorCode::kConnectionFailed ||
+          std::chrono::steady_clock::now() > give_up) {
+        throw;
+      }
+    }
+    std::this_thread::sleep_for(pause);
+  }
 }
 
 }  // namespace immich_maint::sidecar

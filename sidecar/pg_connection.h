@@ -2,6 +2,8 @@
 // read single values. libpq errors become core::Failure with the server's message.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,5 +44,11 @@ class PgConnection {
   pg_conn* conn_ = nullptr;
   std::string server_version_;
 };
+
+// Runs `attempt`; while it fails with kConnectionFailed (a restarting server, an ended session),
+// tries again every `pause` until `limit` has passed, then throws that failure. Any other
+// failure is thrown at once.
+void RetryWhileDisconnected(const std::function<void()>& attempt, std::chrono::milliseconds limit,
+                            std::chrono::milliseconds pause);
 
 }  // namespace immich_maint::sidecar

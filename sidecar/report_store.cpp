@@ -1,11 +1,10 @@
 // SQL for storage_check, file_report and command-line job_run rows.
 #include "sidecar/report_store.h"
 
-#include <unistd.h>
-
 #include <chrono>
 
 #include "core/path_text.h"
+#include "sidecar/host_name.h"
 
 namespace immich_maint::sidecar {
 
@@ -81,7 +80,7 @@ std::int64_t RecordCommandRun(PgConnection& conn, const std::string& job, bool s
       "VALUES ($1, 'sidecar', 'manual', $2, $3::jsonb, to_timestamp($4::double precision), now(), "
       "$5, CASE WHEN $2 = 'succeeded' THEN 1 END, $6::jsonb, NULLIF($7, '')) RETURNING id",
       {job, succeeded ? "succeeded" : "failed", params.dump(), std::to_string(started_epoch),
-       "cli:" + CommandWorkerName(), result.dump(), error});
+       "cli:" + HostAndProcessId(), result.dump(), error});
   return std::stoll(id.value_or("0"));
 }
 
@@ -98,12 +97,6 @@ void InsertFileReport(PgConnection& conn, std::int64_t run_id,
       batch.push_back(RowJson(rows[i]));
     conn.Query(kInsertFileSql, {std::to_string(run_id), batch.dump()});
   }
-}
-
-std::string CommandWorkerName() {
-  char host[256] = "sidecar";
-  ::gethostname(host, sizeof(host) - 1);
-  return std::string(host) + ":" + std::to_string(::getpid());
 }
 
 double EpochSecondsNow() {

@@ -45,9 +45,6 @@ void InsertStorageChecks(PgConnection& conn, std::int64_t run_id, const StorageR
 void InsertFileReport(PgConnection& conn, std::int64_t run_id,
                       const std::vector<FileReportRow>& rows);
 
-// "host:pid", as serve's default worker name.
-std::string CommandWorkerName();
-
 // Seconds since the epoch, now.
 double EpochSecondsNow();
 

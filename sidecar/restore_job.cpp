@@ -11,7 +11,6 @@
 #include <mutex>
 #include <optional>
 #include <set>
-#include <thread>
 
 #include "core/error.h"
 #include "sidecar/backup_inventory.h"
@@ -20,6 +19,7 @@
 #include "sidecar/child_process.h"
 #include "sidecar/client_lockout.h"
 #include "sidecar/error_report.h"
+#include "sidecar/host_name.h"
 #include "sidecar/maintenance_mode.h"
 #include "sidecar/media_location.h"
 #include "sidecar/pg_connection.h"
@@ -37,12 +37,6 @@ using core::MakeError;
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::string HostName() {
-  char host[256] = "unknown";
-  ::gethostname(host, sizeof(host) - 1);
-  return host;
 }
 
 // Thrown by the feed when psql stops reading: its exit says why.
@@ -71,7 +65,6 @@ class Restore {
   void LetOthersBackIn();
   core::Error RollBack(core::Error error);
   void EndRestoreSessions();
-  void UndoWithRetries();
   void Report(RestorePhase phase, std::uint64_t done, std::uint64_t total);
   void EnterPhase(const std::string& phase);
   void StartPsql();
@@ -431,8 +424,13 @@ core::Error Restore::RollBack(core::Error error) {
     if (psql_) psql_->Kill();
     EndRestoreSessions();
     if (point_.valid()) point_.wait();
-    if (journal_written_) UndoWithRetries();
-    if (journal_written_) RemoveRestoreJournal(folder_);
+    // a restarting server refuses connections for a moment: retried for up to 30 s before
+    // the undo is left to the next start
+    if (journal_written_) {
+      RetryWhileDisconnected([this] { UndoRestoreChanges(db_, journal_, false); },
+                             std::chrono::seconds(30), std::chrono::milliseconds(500));
+      RemoveRestoreJournal(folder_);
+    }
     error.detail +=
         std::string(error.detail.empty() ? "" : "\n") +
         "Nothing was changed: the restore was rolled back and the database is as it was.";
@@ -452,30 +450,19 @@ core::Error Restore::RollBack(core::Error error) {
 // a restarted server, and with it those sessions: then a new one is tried once, and if the
 // server does not answer yet, there is nothing left to end.
 void Restore::EndRestoreSessions() {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    try {
-      if (attempt > 0) admin_ = ConnectToMaintenanceDatabase(db_, "immich-maintd-restore-admin");
-      EndSession(*admin_, psql_session_);
-      EndSession(*admin_, dump_session_);
-      return;
-    } catch (const core::Failure&) {
-      // next attempt, or give up: a server that refuses connections has no sessions left
-    }
+  const auto end_both = [this] {
+    EndSession(*admin_, psql_session_);
+    EndSession(*admin_, dump_session_);
+  };
+  try {
+    return end_both();
+  } catch (const core::Failure&) {
   }
-}
-
-// A server that is restarting refuses connections for a moment: undoing maintenance mode and
-// the connection block is retried for up to 30 s before it is left to the next start.
-void Restore::UndoWithRetries() {
-  const auto give_up = Clock::now() + std::chrono::seconds(30);
-  while (true) {
-    try {
-      UndoRestoreChanges(db_, journal_, false);
-      return;
-    } catch (const core::Failure& failure) {
-      if (failure.error().code != ErrorCode::kConnectionFailed || Clock::now() > give_up) throw;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  try {
+    admin_ = ConnectToMaintenanceDatabase(db_, "immich-maintd-restore-admin");
+    end_both();
+  } catch (const core::Failure&) {
+    // a server that refuses connections has no sessions left to end
   }
 }
 

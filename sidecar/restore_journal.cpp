@@ -151,13 +151,10 @@ void UndoRestoreChanges(const DbSettings& db, const RestoreJournal& journal, boo
 namespace {
 
 // Died between COMMIT and the journal's "done": the restore's own maintenance-mode row is gone
-// (its postlude replaced it). The door is closed, so the check connects as the journal's undo.
-bool RestoreCommitted(const DbSettings& db, const RestoreJournal& journal) {
-  if (journal.phase != "restore" || !journal.maintenance_set || !journal.maintenance_marker) return false;
-  auto admin = ConnectToMaintenanceDatabase(db, "immich-maintd-undo");
-  SetAllowConnections(*admin, journal.database, true);
-  PgConnection conn(WithDatabase(db, journal.database), "immich-maintd-undo");
-  return !MaintenanceModeIs(conn, *journal.maintenance_marker);
+// (its postlude replaced it).
+bool RestoreCommitted(PgConnection& conn, const RestoreJournal& journal) {
+  return journal.phase == "restore" && journal.maintenance_set && journal.maintenance_marker &&
+         !MaintenanceModeIs(conn, *journal.maintenance_marker);
 }
 
 }  // namespace
@@ -170,10 +167,11 @@ std::optional<std::string> RecoverInterruptedRestore(const DbSettings& db,
   {
     auto admin = ConnectToMaintenanceDatabase(db, "immich-maintd-undo");
     RefuseWhileRunning(*admin, *journal);
+    if (journal->connections_blocked) SetAllowConnections(*admin, journal->database, true);
   }
-  const bool committed = RestoreCommitted(db, *journal);
-  UndoRestoreChanges(db, *journal, committed);
   PgConnection conn(WithDatabase(db, journal->database), "immich-maintd-undo");
+  const bool committed = RestoreCommitted(conn, *journal);
+  if (journal->maintenance_set && !committed) WriteMaintenanceMode(conn, journal->maintenance_before);
   MarkRunFailed(conn, *journal);
   RemoveRestoreJournal(folder);
   const std::string maintenance =

@@ -20,6 +20,7 @@
 #include "sidecar/failure_notice.h"
 #include "sidecar/heartbeat.h"
 #include "sidecar/current_run.h"
+#include "sidecar/host_name.h"
 #include "sidecar/http_status.h"
 #include "sidecar/inventory_sync.h"
 #include "sidecar/job_handlers.h"
@@ -49,12 +50,6 @@ void InstallSignalHandlers() {
   action.sa_handler = OnStopSignal;  // no SA_RESTART: select() returns EINTR at once
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
-}
-
-std::string DefaultWorkerName() {
-  char host[256] = "sidecar";
-  ::gethostname(host, sizeof(host) - 1);
-  return std::string(host) + ":" + std::to_string(::getpid());
 }
 
 void Log(const std::string& line) { std::cout << line << std::endl; }
@@ -113,17 +108,12 @@ void RecordDurably(PgConnection& conn, const DbSettings& db, const ClaimedRun& r
   } catch (const core::Failure&) {
     if (PQstatus(conn.raw()) == CONNECTION_OK) throw;
   }
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (true) {
-    try {
-      PgConnection fresh(db, "immich-maintd-serve");
-      Record(fresh, run, options, ok, result, error);
-      break;
-    } catch (const core::Failure&) {
-      if (std::chrono::steady_clock::now() > give_up) throw;
-    }
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-  }
+  RetryWhileDisconnected(
+      [&] {
+        PgConnection fresh(db, "immich-maintd-serve");
+        Record(fresh, run, options, ok, result, error);
+      },
+      std::chrono::seconds(30), std::chrono::seconds(1));
   throw core::Failure(core::MakeError(core::ErrorCode::kConnectionFailed,
                                       "lost the database connection (run " +
                                           std::to_string(run.id) + " recorded on a new one)"));
@@ -209,7 +199,7 @@ void AddServeCommand(CLI::App& app) {
   cmd->callback([options] {
     ServeOptions resolved = *options;
     resolved.media = ResolveMediaLocation(options->media);
-    if (resolved.worker.empty()) resolved.worker = DefaultWorkerName();
+    if (resolved.worker.empty()) resolved.worker = HostAndProcessId();
     RunServe(resolved);
   });
 }
