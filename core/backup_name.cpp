@@ -6,20 +6,14 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "core/text_affix.h"
+
 namespace immich_maint::core {
 namespace {
 
 constexpr std::string_view kRoutinePrefix = "immich-db-backup-";
 constexpr std::string_view kUploadedPrefix = "uploaded-";
 constexpr std::string_view kRestorePointPrefix = "restore-point-";
-
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
 
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 

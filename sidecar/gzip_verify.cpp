@@ -17,11 +17,14 @@
 #include <memory>
 #include <vector>
 
+#include "core/text_affix.h"
+
 namespace immich_maint::sidecar {
 namespace {
 
 using core::ErrorCode;
 using core::MakeError;
+using core::StartsWith;
 
 constexpr std::size_t kReadBufferSize = std::size_t{256} * 1024;
 constexpr std::size_t kOutBufferSize = std::size_t{256} * 1024;
@@ -340,10 +343,6 @@ std::vector<std::string_view> SplitLines(std::string_view text, bool keep_unterm
     text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
   }
   return lines;
-}
-
-bool StartsWith(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
 }
 
 std::string FirstWordAfter(const std::vector<std::string_view>& lines, std::string_view prefix) {

@@ -5,21 +5,18 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/text_affix.h"
+
 namespace immich_maint::sidecar {
 
 namespace {
 
+using core::EndsWith;
+using core::StartsWith;
+
 constexpr std::string_view kSectionPrefix = "-- Database \"";
 constexpr std::string_view kSectionSuffix = "\" dump";
 constexpr std::string_view kClusterComplete = "-- PostgreSQL database cluster dump complete";
-
-bool StartsWith(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
-}
-
-bool EndsWith(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
 
 std::string_view WithoutNewline(std::string_view line) {
   if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
