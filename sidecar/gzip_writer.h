@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "sidecar/aligned_bytes.h"
 #include "sidecar/content_resets.h"
 
 namespace immich_maint::sidecar {
@@ -97,7 +98,7 @@ class GzipEncoder {
   ByteSink& sink_;
   bool rsyncable_;
   ContentResets resets_;
-  std::vector<std::uint8_t> staged_;  // input is fed to the compressor in fixed-size pieces
+  AlignedBytes staged_;  // input is fed to the compressor in fixed-size pieces, at a fixed alignment
   std::vector<std::uint8_t> out_;
   GzipStats stats_;
   State state_ = State::kOpen;

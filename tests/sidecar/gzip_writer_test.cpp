@@ -382,5 +382,17 @@ TEST(GzipEncoder, ResetsAddLittleToTheSize) {
   }
 }
 
+// ISA-L level 1's output depends on where its input lies (aligned_bytes.h): the staging buffer
+// must start on the same boundary however the heap looks when the encoder is made.
+TEST(GzipEncoder, StagingBufferStartsOnA64KiBBoundary) {
+  std::vector<std::vector<char>> clutter;
+  for (std::size_t size : {1u, 4000u, 70000u, 200000u, 3u}) {
+    clutter.emplace_back(size);
+    AlignedBytes staged;
+    staged.reserve(std::size_t{128} * 1024 + size);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(staged.data()) % kStagingAlignment, 0u) << size;
+  }
+}
+
 }  // namespace
 }  // namespace immich_maint::sidecar
