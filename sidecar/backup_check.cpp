@@ -156,7 +156,7 @@ BackupCheck CheckBackupFile(const std::string& path, const CheckOptions& options
   const auto started = std::chrono::steady_clock::now();
   BackupCheck check;
   check.path = path;
-  check.name = fs::path(path).filename().string();
+  check.name = options.name.empty() ? fs::path(path).filename().string() : options.name;
   check.gzip = IsGzipName(check.name);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {

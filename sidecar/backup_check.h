@@ -49,6 +49,9 @@ struct CheckOptions {
   // length decide whether the data is intact. `verify` and `import` keep zlib, the reference
   // for what gunzip, Node and Python (and so Immich) accept.
   bool fast_inflate = false;
+  // The name the file is judged (gzip or plain) and reported by; empty: its own. A file still
+  // being written is read under its final name rather than as `<name>.tmp`.
+  std::string name;
 };
 
 // Reads the whole file. Throws core::Failure: kNotFound, kIoError, or kCorruptBackup

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <optional>
 #include <thread>
 #include <filesystem>
 
@@ -12,6 +13,7 @@
 #include "core/error.h"
 #include "core/retention.h"
 #include "sidecar/async_stage.h"
+#include "sidecar/backup_check.h"
 #include "sidecar/backup_inventory.h"
 #include "sidecar/backup_lock.h"
 #include "sidecar/child_process.h"
@@ -137,7 +139,7 @@ struct Prepared {
 };
 
 // What can be refused without the database: before connecting, so a typo fails fast.
-void CheckOptions(const BackupOptions& options) {
+void CheckBackupOptions(const BackupOptions& options) {
   core::PlanRetention({}, options.keep_last_amount).value();
   FunctionSink discard([](const std::uint8_t*, std::size_t) {});
   MakeGzipEncoder(options.gzip, discard).value();  // a bad compression level
@@ -157,24 +159,24 @@ Prepared Prepare(PgConnection& conn, const BackupOptions& options) {
 }
 
 // pg_dump -> gzip -> <name>.tmp, verified and renamed. Any failure ends the dump's backend.
-void DumpInto(PgConnection& conn, const DbSettings& db, const Prepared& prepared,
-              const BackupOptions& options, BackupResult& result) {
-  DurableFile file(prepared.folder, result.name);
-  VerifyOptions verify;
-  verify.fast_inflate = true;  // our own encoder's output; zlib stays the default elsewhere
-  StreamVerifier verifier(verify);
-  FunctionSink sink([&](const std::uint8_t* data, std::size_t size) {
-    file.Write(data, size);
-    verifier.Feed(data, size);
-  });
-  auto encoder = MakeGzipEncoder(options.gzip, sink).value();
+// A restore point's check after the fact (BackupOptions::dump_ended): the whole file inflated.
+void CheckWrittenFile(const DurableFile& file) {
+  sidecar::CheckOptions check;
+  check.fast_inflate = true;  // our own encoder's output
+  check.name = std::filesystem::path(file.final_path()).filename().string();
+  CheckBackupFile(file.temp_path(), check);
+}
+
+// pg_dump's output through the encoder, which runs on a thread of its own so pg_dump never
+// waits for compression. A failed dump's server session is ended.
+void Dump(PgConnection& conn, const DbSettings& db, const Prepared& prepared,
+          const BackupOptions& options, GzipEncoder& encoder) {
   const std::string app_name = options.application_name.empty()
                                    ? "immich-maintd-dump-" + std::to_string(::getpid())
                                    : options.application_name;
-  // Compression and writing run on a thread of their own so pg_dump never waits for them.
   AsyncStage stage([&](const std::uint8_t* data, std::size_t size) {
-    encoder->Write(data, size);
-    if (options.progress) options.progress(encoder->stats().bytes_in);
+    encoder.Write(data, size);
+    if (options.progress) options.progress(encoder.stats().bytes_in);
   });
   const auto on_output = [&](const std::uint8_t* data, std::size_t size) { stage.Push(data, size); };
   try {
@@ -185,9 +187,32 @@ void DumpInto(PgConnection& conn, const DbSettings& db, const Prepared& prepared
     TerminateDumpBackend(conn, app_name);
     throw;
   }
-  encoder->Finish();
+  encoder.Finish();
+}
+
+// The file is good only once checked: against what was verified while writing, or (restore
+// points, see BackupOptions::dump_ended) read back whole.
+void CheckDumpFile(DurableFile& file, StreamVerifier* verifier, const BackupOptions& options) {
   file.Sync();
-  CheckVerified(verifier, file.temp_path());
+  if (verifier) return CheckVerified(*verifier, file.temp_path());
+  options.dump_ended();
+  CheckWrittenFile(file);
+}
+
+void DumpInto(PgConnection& conn, const DbSettings& db, const Prepared& prepared,
+              const BackupOptions& options, BackupResult& result) {
+  DurableFile file(prepared.folder, result.name);
+  VerifyOptions verify;
+  verify.fast_inflate = true;  // our own encoder's output; zlib stays the default elsewhere
+  std::optional<StreamVerifier> verifier;
+  if (!options.dump_ended) verifier.emplace(verify);
+  FunctionSink sink([&](const std::uint8_t* data, std::size_t size) {
+    file.Write(data, size);
+    if (verifier) verifier->Feed(data, size);
+  });
+  auto encoder = MakeGzipEncoder(options.gzip, sink).value();
+  Dump(conn, db, prepared, options, *encoder);
+  CheckDumpFile(file, verifier ? &*verifier : nullptr, options);
   file.Commit();
   result.path = file.final_path();
   result.size = file.bytes_written();
@@ -235,7 +260,7 @@ BackupResult WriteRestorePoint(PgConnection& conn, const DbSettings& db,
 
 BackupResult RunBackup(const DbSettings& db, const BackupOptions& options) {
   const auto started = Clock::now();
-  CheckOptions(options);
+  CheckBackupOptions(options);
   PgConnection conn(db, "immich-maintd");
   const Prepared prepared = Prepare(conn, options);
   BackupLock lock(conn);

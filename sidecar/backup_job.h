@@ -25,6 +25,12 @@ struct BackupOptions {
   std::string pg_bin;                // folder of pg_dump; empty: /usr/lib/postgresql/<major>/bin
   std::function<void(std::uint64_t dumped_bytes)> progress;
   std::string application_name;      // pg_dump's session; empty: immich-maintd-dump-<pid>
+  // Restore points set this. Then the file is not inflated while it is written: once pg_dump
+  // has exited (its locks are gone) and the .tmp is synced, this is called, and the file is
+  // read back whole (gzip CRC and length, completion line) before it gets its name. The
+  // restore starts its transaction in that gap and commits only once the check passed, so the
+  // check runs on the core the restoring server leaves idle instead of beside pg_dump.
+  std::function<void()> dump_ended;
 };
 
 struct BackupResult {

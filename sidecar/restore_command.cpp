@@ -125,7 +125,8 @@ void AddRestoreCommand(CLI::App& app) {
   cmd->footer(
       "Verifies the whole file first, turns Immich's maintenance mode on, keeps other clients out\n"
       "(ALTER DATABASE .. ALLOW_CONNECTIONS false, their sessions ended), writes a restore point,\n"
-      "then restores in one transaction. On any failure the database is as it was; after a crash\n"
+      "then restores in one transaction, which commits only once the restore point read back\n"
+      "intact. On any failure the database is as it was; after a crash\n"
       "the next restore or serve start undoes maintenance mode and the connection block.");
   cmd->add_option("name", cli->name,
                   "Backup name in <media>/backups (as `immich-maintd list` shows it)")

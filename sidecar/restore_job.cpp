@@ -56,6 +56,7 @@ class Restore {
   void MarkMaintenance();
   void StartSessions();
   void KeepOthersOut();
+  void AwaitDumpEnded();
   void AwaitRestorePoint();
   void Feed();
   bool FeedAll(RestoreStream& stream, const RestoreScript& script, const std::string& prefix);
@@ -93,6 +94,8 @@ class Restore {
   std::unique_ptr<FedChild> psql_;
   std::unique_ptr<PgConnection> point_conn_;
   std::future<BackupResult> point_;
+  std::promise<void> dump_ended_;  // the restore point's pg_dump exited: its locks are gone
+  std::future<void> dump_ended_future_ = dump_ended_.get_future();
   Spared spared_;
   const std::string suffix_ = std::to_string(::getpid());
   const std::string psql_session_ = "immich-maintd-restore-psql-" + suffix_;
@@ -109,7 +112,7 @@ RestoreResult Restore::Run() {
     MarkMaintenance();
     StartSessions();
     KeepOthersOut();
-    AwaitRestorePoint();
+    AwaitDumpEnded();
     Feed();
   } catch (const core::Failure& failure) {
     throw core::Failure(RollBack(failure.error()));
@@ -244,6 +247,7 @@ void Restore::StartRestorePoint() {
   backup.progress = [this, expected](std::uint64_t bytes) {
     Report(RestorePhase::kRestorePoint, bytes, expected);
   };
+  backup.dump_ended = [this] { dump_ended_.set_value(); };
   point_ = std::async(std::launch::async,
                       [this, backup] { return WriteRestorePoint(*point_conn_, db_, backup); });
   const auto ended = [this] {
@@ -274,6 +278,17 @@ void Restore::KeepOthersOut() {
   result_.sessions_ended = TerminateOthers(*admin_, result_.database, spared_);
 }
 
+// The restore may start once the restore point's pg_dump has exited; its file is still being
+// read back then, and the COMMIT waits for that (AwaitRestorePoint in FeedAll).
+void Restore::AwaitDumpEnded() {
+  if (!options_.restore_point || !point_.valid()) return;
+  while (dump_ended_future_.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
+    if (point_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+      return AwaitRestorePoint();  // it failed before pg_dump ended (or finished: then done)
+    }
+  }
+}
+
 void Restore::AwaitRestorePoint() {
   if (!options_.restore_point || !point_.valid()) return;
   BackupResult point;
@@ -283,7 +298,10 @@ void Restore::AwaitRestorePoint() {
     core::Error error = failure.error();
     error.message = "restore point failed: " + error.message;
     const bool server_went_away = error.detail.find("connection") != std::string::npos;
-    error.hint = server_went_away
+    error.hint = error.code == ErrorCode::kCorruptBackup
+                     ? "The restore point did not read back intact: check the disk and the file "
+                       "system."
+                 : server_went_away
                      ? "The connection to the server was lost; restore again once it is back."
                      : "A database too damaged to dump can be restored with --no-restore-point.";
     throw core::Failure(error);
@@ -337,6 +355,7 @@ bool Restore::FeedAll(RestoreStream& stream, const RestoreScript& script,
     CheckBackupFile(path_, read);
     stream.Finish();
     if (script.cluster) RequireDatabaseSection(stream);
+    AwaitRestorePoint();  // the postlude commits: only with a restore point that read back intact
     WriteToPsql(RestorePostlude(script));
     return true;
   } catch (const PsqlStopped&) {
