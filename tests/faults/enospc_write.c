@@ -13,6 +13,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "fd_path.h"
+
 static ssize_t (*real_write)(int, const void*, size_t);
 static long long limit = -1;  // -1: not armed
 static atomic_llong written;  // bytes written to *.tmp files so far
@@ -24,12 +26,9 @@ __attribute__((constructor)) static void init(void) {
 }
 
 static int is_tmp_file(int fd) {
-  char link[64], path[4096];
-  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-  const ssize_t n = readlink(link, path, sizeof path - 1);
-  if (n < 4) return 0;
-  path[n] = '\0';
-  return strcmp(path + n - 4, ".tmp") == 0;
+  char path[4096];
+  const int n = fd_path(fd, path, sizeof path);
+  return n >= 4 && strcmp(path + n - 4, ".tmp") == 0;
 }
 
 ssize_t write(int fd, const void* buf, size_t count) {

@@ -12,6 +12,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "fd_path.h"
+
 static ssize_t (*real_write)(int, const void*, size_t);
 static const char* containing;
 static long long flip_at = -1;  // -1: not armed
@@ -26,12 +28,9 @@ __attribute__((constructor)) static void init(void) {
 }
 
 static int matches(int fd) {
-  char link[64], path[4096];
-  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-  const ssize_t n = readlink(link, path, sizeof path - 1);
-  if (n < 4) return 0;
-  path[n] = '\0';
-  return strcmp(path + n - 4, ".tmp") == 0 && strstr(path, containing) != NULL;
+  char path[4096];
+  const int n = fd_path(fd, path, sizeof path);
+  return n >= 4 && strcmp(path + n - 4, ".tmp") == 0 && strstr(path, containing) != NULL;
 }
 
 ssize_t write(int fd, const void* buf, size_t count) {
