@@ -64,6 +64,7 @@ class Restore {
   void RequireDatabaseSection(const RestoreStream& stream) const;
   void FinishPsql(const RestoreStream& stream, std::uint64_t prefix_lines, bool fed_all);
   void LetOthersBackIn();
+  void Recover(core::Error error);
   core::Error RollBack(core::Error error);
   void EndRestoreSessions();
   void Report(RestorePhase phase, std::uint64_t done, std::uint64_t total);
@@ -91,6 +92,7 @@ class Restore {
   MaintenanceRow maintenance_;
   RestoreJournal journal_;
   bool journal_written_ = false;
+  bool committed_anyway_ = false;  // the failure came after the restore's COMMIT
   std::unique_ptr<FedChild> psql_;
   std::unique_ptr<PgConnection> point_conn_;
   std::future<BackupResult> point_;
@@ -115,9 +117,9 @@ RestoreResult Restore::Run() {
     AwaitDumpEnded();
     Feed();
   } catch (const core::Failure& failure) {
-    throw core::Failure(RollBack(failure.error()));
+    Recover(failure.error());
   } catch (const std::exception& e) {
-    throw core::Failure(RollBack(MakeError(ErrorCode::kInternal, e.what())));
+    Recover(MakeError(ErrorCode::kInternal, e.what()));
   }
   LetOthersBackIn();
   result_.seconds = SecondsSince(started);
@@ -435,6 +437,18 @@ void Restore::LetOthersBackIn() {
   RemoveRestoreJournal(folder_);
 }
 
+// A failure rolls the restore back, unless its transaction had committed first (psql killed in
+// the instant after its COMMIT): then the restore is done, and the note says what happened.
+void Restore::Recover(core::Error error) {
+  core::Error outcome = RollBack(std::move(error));
+  if (!committed_anyway_) throw core::Failure(outcome);
+  std::string what = outcome.message;
+  const std::string_view failed = "restore failed: ";
+  if (what.compare(0, failed.size(), failed) == 0) what.erase(0, failed.size());
+  result_.notes.push_back("the restore committed, then " + what +
+                          "; the database holds the backup's data");
+}
+
 // The transaction is rolled back when psql's session ends; we end it ourselves (and wait) so
 // that its locks are gone before maintenance mode is put back.
 core::Error Restore::RollBack(core::Error error) {
@@ -446,8 +460,14 @@ core::Error Restore::RollBack(core::Error error) {
     // a restarting server refuses connections for a moment: retried for up to 30 s before
     // the undo is left to the next start
     if (journal_written_) {
-      RetryWhileDisconnected([this] { UndoRestoreChanges(db_, journal_, false); },
-                             std::chrono::seconds(30), std::chrono::milliseconds(500));
+      RetryWhileDisconnected(
+          [this] {
+            AllowConnectionsAgain(db_, journal_);  // also lets the check below connect
+            committed_anyway_ = RestoreCommitted(db_, journal_);
+            if (!committed_anyway_) PutMaintenanceModeBack(db_, journal_);
+          },
+          std::chrono::seconds(30), std::chrono::milliseconds(500));
+      if (committed_anyway_) return error;  // Run finishes it as a success
       RemoveRestoreJournal(folder_);
     }
     error.detail +=

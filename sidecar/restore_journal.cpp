@@ -137,15 +137,21 @@ void RemoveRestoreJournal(const std::string& backups_folder) {
   SyncFolder(backups_folder);
 }
 
+void AllowConnectionsAgain(const DbSettings& db, const RestoreJournal& journal) {
+  if (!journal.connections_blocked) return;
+  auto admin = ConnectToMaintenanceDatabase(db, "immich-maintd-undo");
+  SetAllowConnections(*admin, journal.database, true);
+}
+
+void PutMaintenanceModeBack(const DbSettings& db, const RestoreJournal& journal) {
+  if (!journal.maintenance_set) return;
+  PgConnection conn(WithDatabase(db, journal.database), "immich-maintd-undo");
+  WriteMaintenanceMode(conn, journal.maintenance_before);
+}
+
 void UndoRestoreChanges(const DbSettings& db, const RestoreJournal& journal, bool restored) {
-  if (journal.connections_blocked) {
-    auto admin = ConnectToMaintenanceDatabase(db, "immich-maintd-undo");
-    SetAllowConnections(*admin, journal.database, true);
-  }
-  if (journal.maintenance_set && !restored) {
-    PgConnection conn(WithDatabase(db, journal.database), "immich-maintd-undo");
-    WriteMaintenanceMode(conn, journal.maintenance_before);
-  }
+  AllowConnectionsAgain(db, journal);
+  if (!restored) PutMaintenanceModeBack(db, journal);
 }
 
 namespace {
@@ -158,6 +164,12 @@ bool RestoreCommitted(PgConnection& conn, const RestoreJournal& journal) {
 }
 
 }  // namespace
+
+bool RestoreCommitted(const DbSettings& db, const RestoreJournal& journal) {
+  if (!journal.maintenance_set || !journal.maintenance_marker) return false;
+  PgConnection conn(WithDatabase(db, journal.database), "immich-maintd-undo");
+  return RestoreCommitted(conn, journal);
+}
 
 std::optional<std::string> RecoverInterruptedRestore(const DbSettings& db,
                                                      const std::string& media) {

@@ -42,8 +42,16 @@ std::optional<RestoreJournal> ReadRestoreJournal(const std::string& backups_fold
 void RemoveRestoreJournal(const std::string& backups_folder);
 
 // Puts back what the journal says was changed: connections allowed again (from the postgres or
-// template1 database), then, unless `restored`, the maintenance-mode row as it was.
+// template1 database), then, unless `restored`, the maintenance-mode row as it was. The two
+// halves on their own, for a caller that must look at the database in between:
 void UndoRestoreChanges(const DbSettings& db, const RestoreJournal& journal, bool restored);
+void AllowConnectionsAgain(const DbSettings& db, const RestoreJournal& journal);
+void PutMaintenanceModeBack(const DbSettings& db, const RestoreJournal& journal);
+
+// Whether the restore's transaction committed, once its session has ended: the restore's own
+// maintenance-mode row (the journal's marker) is gone, replaced by the postlude just before its
+// COMMIT. Known only when the database has Immich's system_metadata table (else false).
+bool RestoreCommitted(const DbSettings& db, const RestoreJournal& journal);
 
 // At the start of `restore` and `serve`: if a journal is left, its restore died. Refuses
 // (kBusy) while a restore's session is still connected; otherwise undoes its changes, marks its

@@ -190,6 +190,22 @@ assert_eq "$(allowconn)" t "connections allowed after the recovery"
 assert_eq "$(checksum $db)" "$state_a" "A's data, maintenance mode off, after a crash between COMMIT and done"
 change
 
+echo "--- psql killed in the instant after its COMMIT: the restore is done, and says so"
+# (found by the random rounds: the sidecar used to call this a rollback, report "Nothing was
+# changed" and write the pre-restore maintenance-mode row into the restored database)
+cat >"$fake/psql" <<EOF
+#!/bin/sh
+"$PG_BIN/psql" "\$@" || exit \$?
+kill -9 \$\$
+EOF
+out=$(maintd restore --media "$media" --yes --no-restore-point --pg-bin "$fake" "$a")
+assert_contains "$out" "restored $a into $db"
+assert_contains "$out" "note: the restore committed, then psql was killed by signal 9; the database holds the backup's data"
+assert_eq "$(checksum $db)" "$state_a" "A's data and A's maintenance-mode row after psql died past its COMMIT"
+assert_eq "$(allowconn)" t "connections allowed after psql died past its COMMIT"
+[ ! -e "$journal" ] || { echo "FAILED: journal left after psql died past its COMMIT" >&2; exit 1; }
+change
+
 echo "--- finally a full restore succeeds: the database equals backup A"
 out=$(maintd restore --media "$media" --yes --no-restore-point "$a")
 assert_contains "$out" "restored $a into $db"
