@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A restore interrupted at random points, again and again: kill -9 of the sidecar, kill -9 of
+# A restore interrupted at random points, again and again (every other round with a restore
+# point, which is read back while the restore runs): kill -9 of the sidecar, kill -9 of
 # its psql (which it feeds the dump through stdin), or pg_terminate_backend of psql's server
 # session, each at a time drawn with a seeded RANDOM over the length of one full restore. After
 # each, whatever the product documents as the way back (the sidecar's own rollback, or the next
@@ -65,7 +66,11 @@ start=$(now_ms)
 maintd restore --media "$media" --yes --no-restore-point "$a" >/dev/null
 duration=$(( $(now_ms) - start ))
 assert_eq "$(checksum $db)" "$state_a" "state after restoring A onto A"
-echo "a full restore of $a took $duration ms"
+start=$(now_ms)
+maintd restore --media "$media" --yes "$a" >/dev/null  # with a restore point this time
+duration_point=$(( $(now_ms) - start ))
+assert_eq "$(checksum $db)" "$state_a" "state after restoring A onto A with a restore point"
+echo "a full restore of $a took $duration ms, $duration_point ms with its restore point"
 
 # B's maintenance-mode row differs from A's (the restore's own value), so a recovery that wrote
 # the row as it was before the restore into a restored database would show.
@@ -92,8 +97,10 @@ modes=(sidecar psql backend)
 rolled_back=0 committed=0 mid_transaction=0
 for ((round = 1; round <= rounds; round++)); do
   mode=${modes[$(( (round - 1) % 3 ))]}
-  delay=$(( RANDOM * duration / 32768 ))
-  maintd_bg restore --media "$media" --yes --no-restore-point "$a" >"$TEST_TMP/restore.out" 2>&1 & pid=$!
+  # even rounds write a restore point, read back while the restore runs (its COMMIT waits)
+  if (( round % 2 )); then point=(--no-restore-point) span=$duration; else point=() span=$duration_point; fi
+  delay=$(( RANDOM * span / 32768 ))
+  maintd_bg restore --media "$media" --yes "${point[@]}" "$a" >"$TEST_TMP/restore.out" 2>&1 & pid=$!
   FAULT_PIDS+=("$pid")
   sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
   psql_pid=$(pgrep -P "$pid" -x psql || true)
@@ -111,7 +118,7 @@ for ((round = 1; round <= rounds; round++)); do
   [ -n "$psql_pid" ] && [ "$did" != none ] && mid_transaction=$((mid_transaction + 1))
   set +e; wait "$pid"; status=$?; set -e
   err=$(cat "$TEST_TMP/restore.out")
-  echo "--- round $round: $mode at $delay ms (psql ${psql_pid:-not started}, journal phase $phase): did $did, exit $status"
+  echo "--- round $round: $mode at $delay of $span ms${point[*]:+ (no restore point)} (psql ${psql_pid:-not started}, journal phase $phase): did $did, exit $status"
 
   if [ "$did" = sidecar ]; then
     # the documented way back after a dead sidecar: the next serve (or restore) start
