@@ -178,6 +178,7 @@ void Restore::ReadFacts() {
     roles_.insert(row[0].value_or(""));
   }
   maintenance_ = ReadMaintenanceMode(*conn_);
+  journal_.public_schema_oid = PublicSchemaOid(*conn_);
   journal_.database = result_.database;
   journal_.backup = options_.name;
   journal_.run_id = options_.run_id;

@@ -80,7 +80,9 @@ nlohmann::json RestoreJournalJson(const RestoreJournal& j) {
           {"maintenance_before",
            j.maintenance_before ? nlohmann::json(*j.maintenance_before) : nlohmann::json()},
           {"maintenance_marker",
-           j.maintenance_marker ? nlohmann::json(*j.maintenance_marker) : nlohmann::json()}};
+           j.maintenance_marker ? nlohmann::json(*j.maintenance_marker) : nlohmann::json()},
+          {"public_schema_oid",
+           j.public_schema_oid ? nlohmann::json(*j.public_schema_oid) : nlohmann::json()}};
 }
 
 RestoreJournal RestoreJournalFromJson(const nlohmann::json& json, const std::string& path) {
@@ -99,6 +101,8 @@ RestoreJournal RestoreJournalFromJson(const nlohmann::json& json, const std::str
     if (!before.is_null()) j.maintenance_before = before.get<std::string>();
     const auto marker = json.find("maintenance_marker");  // absent in older journals
     if (marker != json.end() && !marker->is_null()) j.maintenance_marker = marker->get<std::string>();
+    const auto oid = json.find("public_schema_oid");  // absent in older journals
+    if (oid != json.end() && !oid->is_null()) j.public_schema_oid = oid->get<std::string>();
     return j;
   } catch (const nlohmann::json::exception& e) {
     throw core::Failure(
@@ -159,14 +163,22 @@ namespace {
 // Died between COMMIT and the journal's "done": the restore's own maintenance-mode row is gone
 // (its postlude replaced it).
 bool RestoreCommitted(PgConnection& conn, const RestoreJournal& journal) {
-  return journal.phase == "restore" && journal.maintenance_set && journal.maintenance_marker &&
-         !MaintenanceModeIs(conn, *journal.maintenance_marker);
+  if (journal.phase != "restore") return false;
+  if (journal.maintenance_set && journal.maintenance_marker) {
+    return !MaintenanceModeIs(conn, *journal.maintenance_marker);
+  }
+  return journal.public_schema_oid && PublicSchemaOid(conn) != *journal.public_schema_oid;
 }
 
 }  // namespace
 
+std::string PublicSchemaOid(PgConnection& conn) {
+  return conn.Value("SELECT oid::text FROM pg_catalog.pg_namespace WHERE nspname = 'public'")
+      .value_or("");
+}
+
 bool RestoreCommitted(const DbSettings& db, const RestoreJournal& journal) {
-  if (!journal.maintenance_set || !journal.maintenance_marker) return false;
+  if (journal.phase != "restore") return false;
   PgConnection conn(WithDatabase(db, journal.database), "immich-maintd-undo");
   return RestoreCommitted(conn, journal);
 }

@@ -29,6 +29,10 @@ struct RestoreJournal {
   // The row the restore wrote: still there after a crash means the restore did not commit
   // (its postlude replaces it in the restore transaction).
   std::optional<std::string> maintenance_marker;
+  // The OID of schema public before the restore ("" if there was none; nullopt in older
+  // journals). The restore always recreates public, so another OID afterwards means it committed:
+  // the sign for a database without Immich's maintenance-mode row.
+  std::optional<std::string> public_schema_oid;
 };
 
 nlohmann::json RestoreJournalJson(const RestoreJournal& journal);
@@ -50,8 +54,10 @@ void PutMaintenanceModeBack(const DbSettings& db, const RestoreJournal& journal)
 
 // Whether the restore's transaction committed, once its session has ended: the restore's own
 // maintenance-mode row (the journal's marker) is gone, replaced by the postlude just before its
-// COMMIT. Known only when the database has Immich's system_metadata table (else false).
+// COMMIT; without that row, schema public has another OID than before.
 bool RestoreCommitted(const DbSettings& db, const RestoreJournal& journal);
+// The OID of schema public in conn's database, as text; "" when there is none.
+std::string PublicSchemaOid(PgConnection& conn);
 
 // At the start of `restore` and `serve`: if a journal is left, its restore died. Refuses
 // (kBusy) while a restore's session is still connected; otherwise undoes its changes, marks its

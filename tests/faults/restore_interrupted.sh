@@ -213,6 +213,27 @@ assert_eq "$(allowconn)" t "connections allowed after psql died past its COMMIT"
 [ ! -e "$journal" ] || { echo "FAILED: journal left after psql died past its COMMIT" >&2; exit 1; }
 change
 
+echo "--- the same in a database without Immich's system_metadata: public's new OID tells it committed"
+db2=plain
+psql_db -d postgres -c "CREATE DATABASE $db2"
+psql_db -d $db2 -c "CREATE TABLE t (id int PRIMARY KEY)" -c "INSERT INTO t SELECT generate_series(1, 1000)"
+out=$(db=$db2 maintd backup --media "$media" --json)
+p=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])' <<<"$out")
+psql_db -d $db2 -c "DELETE FROM t WHERE id > 500"
+out=$(db=$db2 maintd restore --media "$media" --yes --no-restore-point --pg-bin "$fake" "$p")
+assert_contains "$out" "note: the restore committed, then psql was killed by signal 9; the database holds the backup's data"
+assert_eq "$(psql_db -d $db2 -c 'SELECT count(*) FROM t')" 1000 "rows in $db2 after psql died past its COMMIT"
+echo "--- and a restore there that is rolled back says so (psql killed before it could commit)"
+cat >"$fake/psql" <<EOF
+#!/bin/sh
+kill -9 \$\$
+EOF
+psql_db -d $db2 -c "DELETE FROM t WHERE id > 500"
+set +e; err=$(db=$db2 maintd restore --media "$media" --yes --no-restore-point --pg-bin "$fake" "$p" 2>&1 >/dev/null); status=$?; set -e
+assert_eq "$status" 15 "exit status when psql died before its COMMIT: $err"
+assert_contains "$err" "Nothing was changed: the restore was rolled back and the database is as it was."
+assert_eq "$(psql_db -d $db2 -c 'SELECT count(*) FROM t')" 500 "rows in $db2 after the rollback"
+
 echo "--- finally a full restore succeeds: the database equals backup A"
 out=$(maintd restore --media "$media" --yes --no-restore-point "$a")
 assert_contains "$out" "restored $a into $db"

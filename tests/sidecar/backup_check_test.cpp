@@ -172,8 +172,14 @@ TEST(RestoreJournal, RoundTripsThroughJson) {
   j.connections_blocked = true;
   j.maintenance_set = true;
   j.maintenance_before = R"({"isMaintenanceMode": false})";
+  j.public_schema_oid = "2200";
   const RestoreJournal back = RestoreJournalFromJson(RestoreJournalJson(j), "p");
   EXPECT_EQ(RestoreJournalJson(back), RestoreJournalJson(j));
+  EXPECT_EQ(back.public_schema_oid.value_or("?"), "2200");
+  // a journal written before public's OID was recorded still reads, without it
+  nlohmann::json older = RestoreJournalJson(j);
+  older.erase("public_schema_oid");
+  EXPECT_FALSE(RestoreJournalFromJson(older, "p").public_schema_oid.has_value());
   j.maintenance_before.reset();
   EXPECT_FALSE(RestoreJournalFromJson(RestoreJournalJson(j), "p").maintenance_before.has_value());
 }
