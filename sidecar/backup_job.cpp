@@ -158,7 +158,6 @@ Prepared Prepare(PgConnection& conn, const BackupOptions& options) {
   return prepared;
 }
 
-// pg_dump -> gzip -> <name>.tmp, verified and renamed. Any failure ends the dump's backend.
 // A restore point's check after the fact (BackupOptions::dump_ended): the whole file inflated.
 void CheckWrittenFile(const DurableFile& file) {
   sidecar::CheckOptions check;
@@ -199,6 +198,7 @@ void CheckDumpFile(DurableFile& file, StreamVerifier* verifier, const BackupOpti
   CheckWrittenFile(file);
 }
 
+// pg_dump -> gzip -> <name>.tmp, verified and renamed. Any failure ends the dump's backend.
 void DumpInto(PgConnection& conn, const DbSettings& db, const Prepared& prepared,
               const BackupOptions& options, BackupResult& result) {
   DurableFile file(prepared.folder, result.name);

@@ -425,7 +425,7 @@ void Restore::LetOthersBackIn() {
   journal_.maintenance_set = false;
   EnterPhase("done");
   try {
-    UndoRestoreChanges(db_, journal_, true);
+    AllowConnectionsAgain(db_, journal_);
   } catch (const core::Failure& failure) {
     throw core::Failure(MakeError(
         failure.error().code,
@@ -461,13 +461,8 @@ core::Error Restore::RollBack(core::Error error) {
     // a restarting server refuses connections for a moment: retried for up to 30 s before
     // the undo is left to the next start
     if (journal_written_) {
-      RetryWhileDisconnected(
-          [this] {
-            AllowConnectionsAgain(db_, journal_);  // also lets the check below connect
-            committed_anyway_ = RestoreCommitted(db_, journal_);
-            if (!committed_anyway_) PutMaintenanceModeBack(db_, journal_);
-          },
-          std::chrono::seconds(30), std::chrono::milliseconds(500));
+      RetryWhileDisconnected([this] { committed_anyway_ = UndoRestoreChanges(db_, journal_); },
+                             std::chrono::seconds(30), std::chrono::milliseconds(500));
       if (committed_anyway_) return error;  // Run finishes it as a success
       RemoveRestoreJournal(folder_);
     }

@@ -147,21 +147,15 @@ void AllowConnectionsAgain(const DbSettings& db, const RestoreJournal& journal) 
   SetAllowConnections(*admin, journal.database, true);
 }
 
-void PutMaintenanceModeBack(const DbSettings& db, const RestoreJournal& journal) {
-  if (!journal.maintenance_set) return;
-  PgConnection conn(WithDatabase(db, journal.database), "immich-maintd-undo");
-  WriteMaintenanceMode(conn, journal.maintenance_before);
-}
-
-void UndoRestoreChanges(const DbSettings& db, const RestoreJournal& journal, bool restored) {
-  AllowConnectionsAgain(db, journal);
-  if (!restored) PutMaintenanceModeBack(db, journal);
+std::string PublicSchemaOid(PgConnection& conn) {
+  return conn.Value("SELECT oid::text FROM pg_catalog.pg_namespace WHERE nspname = 'public'")
+      .value_or("");
 }
 
 namespace {
 
-// Died between COMMIT and the journal's "done": the restore's own maintenance-mode row is gone
-// (its postlude replaced it).
+// The restore's own maintenance-mode row is gone (its postlude replaced it just before COMMIT);
+// without that row, public has another OID (the restore always recreates it).
 bool RestoreCommitted(PgConnection& conn, const RestoreJournal& journal) {
   if (journal.phase != "restore") return false;
   if (journal.maintenance_set && journal.maintenance_marker) {
@@ -170,17 +164,19 @@ bool RestoreCommitted(PgConnection& conn, const RestoreJournal& journal) {
   return journal.public_schema_oid && PublicSchemaOid(conn) != *journal.public_schema_oid;
 }
 
-}  // namespace
-
-std::string PublicSchemaOid(PgConnection& conn) {
-  return conn.Value("SELECT oid::text FROM pg_catalog.pg_namespace WHERE nspname = 'public'")
-      .value_or("");
+// On the restored database, once the restore's session has ended (connections allowed again).
+bool PutBackUnlessCommitted(PgConnection& conn, const RestoreJournal& journal) {
+  const bool committed = RestoreCommitted(conn, journal);
+  if (journal.maintenance_set && !committed) WriteMaintenanceMode(conn, journal.maintenance_before);
+  return committed;
 }
 
-bool RestoreCommitted(const DbSettings& db, const RestoreJournal& journal) {
-  if (journal.phase != "restore") return false;
+}  // namespace
+
+bool UndoRestoreChanges(const DbSettings& db, const RestoreJournal& journal) {
+  AllowConnectionsAgain(db, journal);
   PgConnection conn(WithDatabase(db, journal.database), "immich-maintd-undo");
-  return RestoreCommitted(conn, journal);
+  return PutBackUnlessCommitted(conn, journal);
 }
 
 std::optional<std::string> RecoverInterruptedRestore(const DbSettings& db,
@@ -191,11 +187,10 @@ std::optional<std::string> RecoverInterruptedRestore(const DbSettings& db,
   {
     auto admin = ConnectToMaintenanceDatabase(db, "immich-maintd-undo");
     RefuseWhileRunning(*admin, *journal);
-    if (journal->connections_blocked) SetAllowConnections(*admin, journal->database, true);
   }
+  AllowConnectionsAgain(db, *journal);
   PgConnection conn(WithDatabase(db, journal->database), "immich-maintd-undo");
-  const bool committed = RestoreCommitted(conn, *journal);
-  if (journal->maintenance_set && !committed) WriteMaintenanceMode(conn, journal->maintenance_before);
+  const bool committed = PutBackUnlessCommitted(conn, *journal);
   MarkRunFailed(conn, *journal);
   RemoveRestoreJournal(folder);
   const std::string maintenance =

@@ -45,17 +45,16 @@ void WriteRestoreJournal(const std::string& backups_folder,
 std::optional<RestoreJournal> ReadRestoreJournal(const std::string& backups_folder);
 void RemoveRestoreJournal(const std::string& backups_folder);
 
-// Puts back what the journal says was changed: connections allowed again (from the postgres or
-// template1 database), then, unless `restored`, the maintenance-mode row as it was. The two
-// halves on their own, for a caller that must look at the database in between:
-void UndoRestoreChanges(const DbSettings& db, const RestoreJournal& journal, bool restored);
+// Connections to the journal's database allowed again (from the postgres or template1
+// database), if the restore blocked them.
 void AllowConnectionsAgain(const DbSettings& db, const RestoreJournal& journal);
-void PutMaintenanceModeBack(const DbSettings& db, const RestoreJournal& journal);
 
-// Whether the restore's transaction committed, once its session has ended: the restore's own
-// maintenance-mode row (the journal's marker) is gone, replaced by the postlude just before its
-// COMMIT; without that row, schema public has another OID than before.
-bool RestoreCommitted(const DbSettings& db, const RestoreJournal& journal);
+// Once the restore's session has ended: connections allowed again, then, unless the restore's
+// transaction committed, the maintenance-mode row put back as it was. Returns whether it had
+// committed: its own maintenance-mode row (the journal's marker) is gone, replaced by the
+// postlude just before its COMMIT; without that row, schema public has another OID than before.
+bool UndoRestoreChanges(const DbSettings& db, const RestoreJournal& journal);
+
 // The OID of schema public in conn's database, as text; "" when there is none.
 std::string PublicSchemaOid(PgConnection& conn);
 
