@@ -155,9 +155,11 @@ LevelRange CompressorLevels(Compressor kind) {
 }
 
 GzipEncoder::GzipEncoder(ByteSink& sink, const GzipSettings& settings)
-    : sink_(sink), rsyncable_(settings.rsyncable), resets_(settings.resets), out_(kOutBufferSize) {
-  staged_.reserve(kPieceSize);
-}
+    : sink_(sink),
+      rsyncable_(settings.rsyncable),
+      resets_(settings.resets),
+      staged_(kPieceSize),
+      out_(kOutBufferSize) {}
 
 void GzipEncoder::Write(const void* data, std::size_t size) {
   if (state_ != State::kOpen) ThrowInternal("gzip encoder written after finish or failure");
@@ -185,11 +187,10 @@ void GzipEncoder::Finish() {
 // staged (never empty: a reset always follows at least one byte of this step).
 void GzipEncoder::Stage(const std::uint8_t* data, std::size_t size, bool reset_after) {
   while (size > 0) {
-    if (staged_.size() == kPieceSize) DeflateStaged(Flush::kNone);
-    const std::size_t take = std::min(size, kPieceSize - staged_.size());
-    staged_.insert(staged_.end(), data, data + take);
-    data += take;
-    size -= take;
+    if (staged_.room() == 0) DeflateStaged(Flush::kNone);
+    const std::size_t taken = staged_.Append(data, size);
+    data += taken;
+    size -= taken;
   }
   if (reset_after) {
     DeflateStaged(Flush::kFull);
@@ -199,7 +200,7 @@ void GzipEncoder::Stage(const std::uint8_t* data, std::size_t size, bool reset_a
 
 void GzipEncoder::DeflateStaged(Flush flush) {
   Deflate(staged_.data(), staged_.size(), flush);
-  staged_.clear();
+  staged_.Clear();
 }
 
 void GzipEncoder::Emit(std::size_t size) {

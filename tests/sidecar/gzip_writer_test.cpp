@@ -388,10 +388,24 @@ TEST(GzipEncoder, StagingBufferStartsOnA64KiBBoundary) {
   std::vector<std::vector<char>> clutter;
   for (std::size_t size : {1u, 4000u, 70000u, 200000u, 3u}) {
     clutter.emplace_back(size);
-    AlignedBytes staged;
-    staged.reserve(std::size_t{128} * 1024 + size);
+    AlignedBytes staged(std::size_t{128} * 1024 + size);
     EXPECT_EQ(reinterpret_cast<std::uintptr_t>(staged.data()) % kStagingAlignment, 0u) << size;
   }
+}
+
+TEST(AlignedBytes, AppendTakesWhatFitsAndClearEmpties) {
+  AlignedBytes staged(8);
+  const std::uint8_t bytes[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  EXPECT_EQ(staged.Append(bytes, 5), 5u);
+  EXPECT_EQ(staged.Append(bytes + 5, 5), 3u);
+  EXPECT_EQ(staged.size(), 8u);
+  EXPECT_EQ(staged.room(), 0u);
+  EXPECT_EQ(staged.Append(bytes, 1), 0u);
+  EXPECT_EQ(std::vector<std::uint8_t>(staged.data(), staged.data() + 8),
+            std::vector<std::uint8_t>(bytes, bytes + 8));
+  staged.Clear();
+  EXPECT_EQ(staged.size(), 0u);
+  EXPECT_EQ(staged.room(), 8u);
 }
 
 }  // namespace
