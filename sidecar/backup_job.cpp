@@ -14,6 +14,7 @@
 #include "core/retention.h"
 #include "sidecar/async_stage.h"
 #include "sidecar/backup_check.h"
+#include "sidecar/batching_sink.h"
 #include "sidecar/backup_inventory.h"
 #include "sidecar/backup_lock.h"
 #include "sidecar/child_process.h"
@@ -31,6 +32,8 @@ namespace immich_maint::sidecar {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kOutputBatch = std::size_t{1} << 20;  // compressed bytes per file write
 
 void EnsureBackupsFolder(const std::string& media, const std::string& folder) {
   std::error_code ec;
@@ -206,12 +209,14 @@ void DumpInto(PgConnection& conn, const DbSettings& db, const Prepared& prepared
   verify.fast_inflate = true;  // our own encoder's output; zlib stays the default elsewhere
   std::optional<StreamVerifier> verifier;
   if (!options.dump_ended) verifier.emplace(verify);
-  FunctionSink sink([&](const std::uint8_t* data, std::size_t size) {
+  FunctionSink out([&](const std::uint8_t* data, std::size_t size) {
     file.Write(data, size);
     if (verifier) verifier->Feed(data, size);
   });
+  BatchingSink sink(out, kOutputBatch);
   auto encoder = MakeGzipEncoder(options.gzip, sink).value();
   Dump(conn, db, prepared, options, *encoder);
+  sink.Flush();
   CheckDumpFile(file, verifier ? &*verifier : nullptr, options);
   file.Commit();
   result.path = file.final_path();

@@ -3,6 +3,7 @@
 // one standard gzip member with no name and a zero time stamp: identical input, identical bytes.
 #include "sidecar/gzip_writer.h"
 
+#include <isa-l/crc.h>
 #include <isa-l/igzip_lib.h>
 #include <zlib.h>
 
@@ -20,6 +21,7 @@ using core::MakeError;
 // output, and two identical dumps could compress differently.
 constexpr std::size_t kPieceSize = std::size_t{128} * 1024;
 constexpr std::size_t kOutBufferSize = std::size_t{256} * 1024;
+constexpr std::size_t kHistorySize = std::size_t{32} * 1024;  // deflate's window
 
 [[noreturn]] void ThrowInternal(const std::string& message) {
   throw core::Failure(MakeError(ErrorCode::kInternal, message));
@@ -38,23 +40,24 @@ std::uint32_t IsalLevelBufferSize(int level) {
   }
 }
 
+// ISA-L writes raw deflate; the gzip header and trailer are ours, because every reset
+// restarts ISA-L's stream (Restart), and its own trailer would cover only the last piece.
 class IsalEncoder final : public GzipEncoder {
  public:
   IsalEncoder(ByteSink& sink, const GzipSettings& settings, int level)
       : GzipEncoder(sink, settings),
         stream_(std::make_unique<isal_zstream>()),
+        level_(static_cast<std::uint32_t>(level)),
         level_buf_(IsalLevelBufferSize(level)) {
     isal_deflate_init(stream_.get());
-    stream_->level = static_cast<std::uint32_t>(level);
-    stream_->gzip_flag = IGZIP_GZIP;
-    if (!level_buf_.empty()) {
-      stream_->level_buf = level_buf_.data();
-      stream_->level_buf_size = static_cast<std::uint32_t>(level_buf_.size());
-    }
+    Configure();
   }
 
  protected:
   void Deflate(const std::uint8_t* data, std::size_t size, Flush flush) override {
+    if (!header_written_) EmitHeader();
+    crc_ = crc32_gzip_refl(crc_, data, size);
+    length_ += size;
     isal_zstream& s = *stream_;
     s.next_in = const_cast<std::uint8_t*>(data);  // ISA-L's API is not const-correct
     s.avail_in = static_cast<std::uint32_t>(size);
@@ -62,9 +65,48 @@ class IsalEncoder final : public GzipEncoder {
     s.end_of_stream = flush == Flush::kFinish ? 1 : 0;
     while (!Step(flush)) {
     }
+    if (flush == Flush::kFinish) EmitTrailer();
+  }
+
+  // A fresh stream, so that ISA-L's state (its positions count from the stream's start) is
+  // the same at every reset point whatever came before, with the history as its dictionary.
+  void Restart(const std::uint8_t* history, std::size_t size) override {
+    isal_deflate_reset(stream_.get());
+    Configure();
+    const int rc = isal_deflate_set_dict(stream_.get(), const_cast<std::uint8_t*>(history),
+                                         static_cast<std::uint32_t>(size));
+    if (rc != COMP_OK) ThrowInternal("isal_deflate_set_dict failed with code " + std::to_string(rc));
   }
 
  private:
+  void Configure() {
+    stream_->level = level_;
+    stream_->gzip_flag = IGZIP_DEFLATE;
+    if (!level_buf_.empty()) {
+      stream_->level_buf = level_buf_.data();
+      stream_->level_buf_size = static_cast<std::uint32_t>(level_buf_.size());
+    }
+  }
+
+  // RFC 1952: deflate, no flags, no time stamp, no extra flags, OS "unknown" (as ISA-L writes).
+  void EmitHeader() {
+    static constexpr std::uint8_t kHeader[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
+    std::copy(std::begin(kHeader), std::end(kHeader), out_buffer().begin());
+    Emit(sizeof kHeader);
+    header_written_ = true;
+  }
+
+  // CRC32 and length modulo 2^32, little-endian.
+  void EmitTrailer() {
+    std::vector<std::uint8_t>& out = out_buffer();
+    const std::uint32_t length = static_cast<std::uint32_t>(length_);
+    for (int i = 0; i < 4; ++i) {
+      out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(crc_ >> (8 * i));
+      out[static_cast<std::size_t>(4 + i)] = static_cast<std::uint8_t>(length >> (8 * i));
+    }
+    Emit(8);
+  }
+
   // One isal_deflate call into a fresh output buffer; true once the requested flush is done.
   bool Step(Flush flush) {
     isal_zstream& s = *stream_;
@@ -86,7 +128,11 @@ class IsalEncoder final : public GzipEncoder {
   }
 
   std::unique_ptr<isal_zstream> stream_;  // ~100 KB: kept off the stack
+  std::uint32_t level_;
   std::vector<std::uint8_t> level_buf_;
+  bool header_written_ = false;
+  std::uint32_t crc_ = 0;
+  std::uint64_t length_ = 0;
 };
 
 class ZlibEncoder final : public GzipEncoder {
@@ -194,13 +240,25 @@ void GzipEncoder::Stage(const std::uint8_t* data, std::size_t size, bool reset_a
   }
   if (reset_after) {
     DeflateStaged(Flush::kFull);
+    Restart(history_.data(), history_.size());
     ++stats_.resets;
   }
 }
 
 void GzipEncoder::DeflateStaged(Flush flush) {
   Deflate(staged_.data(), staged_.size(), flush);
+  KeepHistory(staged_.data(), staged_.size());
   staged_.Clear();
+}
+
+void GzipEncoder::KeepHistory(const std::uint8_t* data, std::size_t size) {
+  if (size >= kHistorySize) {
+    history_.assign(data + size - kHistorySize, data + size);
+    return;
+  }
+  const std::size_t keep = std::min(history_.size(), kHistorySize - size);
+  history_.erase(history_.begin(), history_.end() - static_cast<std::ptrdiff_t>(keep));
+  history_.insert(history_.end(), data, data + size);
 }
 
 void GzipEncoder::Emit(std::size_t size) {
