@@ -109,7 +109,7 @@ void AddBackupCommand(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
   cmd->add_option("--compressor", cli->compressor, "isal (fast) or zlib (portable)")->capture_default_str();
-  cmd->add_option("--level", cli->level, "Compression level: isal 0-3 (default 3), zlib 1-9 (default 6)");
+  cmd->add_option("--level", cli->level, "Compression level: isal 0-3 (default 2), zlib 1-9 (default 6)");
   cmd->add_flag("--no-rsyncable", cli->no_rsyncable, "No content-defined resets (smaller file, no dedupe between backups)");
   cmd->add_option("--stall-timeout", cli->stall_seconds, "Seconds without pg_dump output before it is killed")
       ->capture_default_str()

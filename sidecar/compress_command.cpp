@@ -60,7 +60,7 @@ void AddCompressCommand(CLI::App& app) {
   cmd->add_option("--compressor", cli->compressor, "isal (fast) or zlib (portable)")
       ->capture_default_str();
   cmd->add_option("--level", cli->level,
-                  "Compression level: isal 0-3 (default 3), zlib 1-9 (default 6)");
+                  "Compression level: isal 0-3 (default 2), zlib 1-9 (default 6)");
   cmd->add_flag("--no-rsyncable", cli->no_rsyncable, "No content-defined resets");
   cmd->callback([cli] { RunCompress(*cli); });
 }

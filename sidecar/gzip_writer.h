@@ -28,7 +28,7 @@ struct LevelRange {
   int max = 0;
   int default_level = 0;
 };
-// isal: 0-3, default 3. zlib: 1-9, default 6 (GNU gzip's default, which Immich uses).
+// isal: 0-3, default 2. zlib: 1-9, default 6 (GNU gzip's default, which Immich uses).
 LevelRange CompressorLevels(Compressor kind);
 
 // Where compressed bytes go (a file, a pipe, memory). Put may throw core::Failure (e.g. kIoError

@@ -94,7 +94,7 @@ TEST_F(BadBackupOptions, BadCompressionAndVersionAreRefusedBeforeConnecting) {
   const std::vector<OptionCase> cases = {
       {"--compressor ''", 3, "ERROR: unknown compressor: \nHINT: Valid compressors are isal and zlib.\n"},
       {"--level 99", 3,
-       "ERROR: invalid compression level 99 for isal\nHINT: Use a level from 0 to 3 for isal (default 3).\n"},
+       "ERROR: invalid compression level 99 for isal\nHINT: Use a level from 0 to 3 for isal (default 2).\n"},
       {"--compressor zlib --level 0", 3,
        "ERROR: invalid compression level 0 for zlib\nHINT: Use a level from 1 to 9 for zlib (default 6).\n"},
       {"--immich-version ../x", 3,

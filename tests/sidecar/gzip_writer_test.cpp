@@ -190,7 +190,7 @@ TEST(GzipEncoderFactory, RejectsLevelsOutsideEachCompressorsRange) {
   ASSERT_FALSE(isal.ok());
   EXPECT_EQ(isal.error().code, core::ErrorCode::kInvalidArgument);
   EXPECT_EQ(isal.error().message, "invalid compression level 4 for isal");
-  EXPECT_EQ(isal.error().hint, "Use a level from 0 to 3 for isal (default 3).");
+  EXPECT_EQ(isal.error().hint, "Use a level from 0 to 3 for isal (default 2).");
   const auto zlib = MakeGzipEncoder(Compressor::kZlib, 0, sink);
   ASSERT_FALSE(zlib.ok());
   EXPECT_EQ(zlib.error().message, "invalid compression level 0 for zlib");
