@@ -10,8 +10,9 @@
 namespace immich_maint::sidecar {
 
 struct ResetOptions {
-  // No reset closer than this to the previous one (or to the start). Each ISA-L full flush
-  // costs ~750 bytes (design.md, Pitfalls), so clustering resets would waste space. >= 64.
+  // No reset closer than this to the previous one (or to the start). Each reset costs space
+  // (a plain full flush, as zlib does, ~750 bytes: design.md, Pitfalls; ISA-L restarting from a
+  // dictionary ~40 bytes), so clustering resets would waste it. >= 64.
   std::uint64_t min_distance = std::uint64_t{64} * 1024;
   // Past min_distance, a reset comes on average every 2^mask_bits bytes: 18 gives ~256 KiB,
   // so the mean spacing is ~320 KiB. 1..40.
