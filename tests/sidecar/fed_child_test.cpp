@@ -5,16 +5,10 @@
 #include <string>
 
 #include "sidecar/child_process.h"
+#include "tests/sidecar/shell_child.h"
 
 namespace immich_maint::sidecar {
 namespace {
-
-ChildSpec Shell(const std::string& script) {
-  ChildSpec spec;
-  spec.binary = "/bin/sh";
-  spec.args = {"-c", script};
-  return spec;
-}
 
 bool WriteText(FedChild& child, const std::string& text) {
   return child.Write(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());

@@ -9,16 +9,10 @@
 
 #include "core/error.h"
 #include "sidecar/child_process.h"
+#include "tests/sidecar/shell_child.h"
 
 namespace immich_maint::sidecar {
 namespace {
-
-ChildSpec Shell(const std::string& script) {
-  ChildSpec spec;
-  spec.binary = "/bin/sh";
-  spec.args = {"-c", script};
-  return spec;
-}
 
 std::string Expected(int lines) {
   std::string text;
