@@ -195,8 +195,9 @@ const char* CompressorName(Compressor kind) { return kind == Compressor::kIsal ?
 
 LevelRange CompressorLevels(Compressor kind) {
   // ISA-L level 2 (bench/backup, 506 MB dump, 2 cores): a file 0.2% smaller than Immich's
-  // `gzip --rsyncable` in 1.07x the time of pg_dump alone. Level 3 is 1% smaller still but
-  // costs ~0.5 s more CPU, which on 2 cores is wall time (1.16x); level 1 is 0.7% larger.
+  // `gzip --rsyncable` in 1.06x the time of pg_dump alone. Level 3 is 1.1% smaller still but
+  // costs ~0.5 s more CPU, which on 2 cores is wall time (1.13x); level 1 is 0.7% larger than
+  // gzip's.
   if (kind == Compressor::kIsal) return {0, ISAL_DEF_MAX_LEVEL, 2};
   return {1, 9, 6};
 }
