@@ -37,6 +37,11 @@ class AlignedBytes {
     return take;
   }
   void Clear() { size_ = 0; }
+  // Zeroes the whole capacity, which then counts as the content.
+  void FillZero() {
+    std::memset(data_.get(), 0, capacity_);
+    size_ = capacity_;
+  }
 
  private:
   struct AlignedDelete {
