@@ -61,6 +61,7 @@ class IsalEncoder final : public GzipEncoder {
     if (!header_written_) EmitHeader();
     crc_ = crc32_gzip_refl(crc_, data, size);
     length_ += size;
+    KeepHistory(data, size);
     isal_zstream& s = *stream_;
     s.next_in = const_cast<std::uint8_t*>(data);  // ISA-L's API is not const-correct
     s.avail_in = static_cast<std::uint32_t>(size);
@@ -73,11 +74,11 @@ class IsalEncoder final : public GzipEncoder {
 
   // A fresh stream, so that ISA-L's state (its positions count from the stream's start) is
   // the same at every reset point whatever came before, with the history as its dictionary.
-  void Restart(const std::uint8_t* history, std::size_t size) override {
+  void Restart() override {
     isal_deflate_reset(stream_);
     Configure();
-    const int rc = isal_deflate_set_dict(stream_, const_cast<std::uint8_t*>(history),
-                                         static_cast<std::uint32_t>(size));
+    const int rc = isal_deflate_set_dict(stream_, history_.data(),
+                                         static_cast<std::uint32_t>(history_.size()));
     if (rc != COMP_OK) ThrowInternal("isal_deflate_set_dict failed with code " + std::to_string(rc));
   }
 
@@ -89,6 +90,17 @@ class IsalEncoder final : public GzipEncoder {
       stream_->level_buf = level_buf_.data();
       stream_->level_buf_size = static_cast<std::uint32_t>(level_buf_.size());
     }
+  }
+
+  // The input's last kHistorySize bytes (deflate's window), the dictionary for Restart.
+  void KeepHistory(const std::uint8_t* data, std::size_t size) {
+    if (size >= kHistorySize) {
+      history_.assign(data + size - kHistorySize, data + size);
+      return;
+    }
+    const std::size_t keep = std::min(history_.size(), kHistorySize - size);
+    history_.erase(history_.begin(), history_.end() - static_cast<std::ptrdiff_t>(keep));
+    history_.insert(history_.end(), data, data + size);
   }
 
   // RFC 1952: deflate, no flags, no time stamp, no extra flags, OS "unknown" (as ISA-L writes).
@@ -138,6 +150,7 @@ class IsalEncoder final : public GzipEncoder {
   isal_zstream* stream_ = nullptr;  // in stream_storage_; trivially destructible
   std::uint32_t level_;
   std::vector<std::uint8_t> level_buf_;
+  std::vector<std::uint8_t> history_;
   bool header_written_ = false;
   std::uint32_t crc_ = 0;
   std::uint64_t length_ = 0;
@@ -250,25 +263,14 @@ void GzipEncoder::Stage(const std::uint8_t* data, std::size_t size, bool reset_a
   }
   if (reset_after) {
     DeflateStaged(Flush::kFull);
-    Restart(history_.data(), history_.size());
+    Restart();
     ++stats_.resets;
   }
 }
 
 void GzipEncoder::DeflateStaged(Flush flush) {
   Deflate(staged_.data(), staged_.size(), flush);
-  KeepHistory(staged_.data(), staged_.size());
   staged_.Clear();
-}
-
-void GzipEncoder::KeepHistory(const std::uint8_t* data, std::size_t size) {
-  if (size >= kHistorySize) {
-    history_.assign(data + size - kHistorySize, data + size);
-    return;
-  }
-  const std::size_t keep = std::min(history_.size(), kHistorySize - size);
-  history_.erase(history_.begin(), history_.end() - static_cast<std::ptrdiff_t>(keep));
-  history_.insert(history_.end(), data, data + size);
 }
 
 void GzipEncoder::Emit(std::size_t size) {

@@ -86,11 +86,11 @@ class GzipEncoder {
 
   // Compresses data (possibly empty) and, for kFull/kFinish, everything buffered before it.
   virtual void Deflate(const std::uint8_t* data, std::size_t size, Flush flush) = 0;
-  // Called right after each full flush with the input's last (up to) 32 KiB. A compressor that
-  // can, restarts from it as its dictionary: what follows a reset then depends only on those
-  // bytes and the input after it, so it still resynchronises, and compresses almost as well as
-  // with no reset at all. The default ignores it (a plain full flush).
-  virtual void Restart(const std::uint8_t* /*history*/, std::size_t /*size*/) {}
+  // Called right after each full flush. A compressor that can, restarts from the input's last
+  // 32 KiB as its dictionary: what follows a reset then depends only on those bytes and the
+  // input after it, so it still resynchronises, and compresses almost as well as with no reset
+  // at all. The default does nothing (a plain full flush).
+  virtual void Restart() {}
   // Implementations compress into this buffer and hand each filled part to Emit.
   std::vector<std::uint8_t>& out_buffer() { return out_; }
   void Emit(std::size_t size);
@@ -99,13 +99,11 @@ class GzipEncoder {
   enum class State { kOpen, kFinished, kBroken };
   void Stage(const std::uint8_t* data, std::size_t size, bool reset_after);
   void DeflateStaged(Flush flush);
-  void KeepHistory(const std::uint8_t* data, std::size_t size);
 
   ByteSink& sink_;
   bool rsyncable_;
   ContentResets resets_;
   AlignedBytes staged_;  // input is fed to the compressor in fixed-size pieces, at a fixed alignment
-  std::vector<std::uint8_t> history_;  // the input's last 32 KiB (deflate's window), for Restart
   std::vector<std::uint8_t> out_;
   GzipStats stats_;
   State state_ = State::kOpen;

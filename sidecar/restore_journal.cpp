@@ -141,10 +141,14 @@ void RemoveRestoreJournal(const std::string& backups_folder) {
   SyncFolder(backups_folder);
 }
 
+void AllowConnectionsAgain(PgConnection& admin, const RestoreJournal& journal) {
+  if (journal.connections_blocked) SetAllowConnections(admin, journal.database, true);
+}
+
 void AllowConnectionsAgain(const DbSettings& db, const RestoreJournal& journal) {
   if (!journal.connections_blocked) return;
   auto admin = ConnectToMaintenanceDatabase(db, "immich-maintd-undo");
-  SetAllowConnections(*admin, journal.database, true);
+  AllowConnectionsAgain(*admin, journal);
 }
 
 std::string PublicSchemaOid(PgConnection& conn) {
@@ -187,8 +191,8 @@ std::optional<std::string> RecoverInterruptedRestore(const DbSettings& db,
   {
     auto admin = ConnectToMaintenanceDatabase(db, "immich-maintd-undo");
     RefuseWhileRunning(*admin, *journal);
+    AllowConnectionsAgain(*admin, *journal);
   }
-  AllowConnectionsAgain(db, *journal);
   PgConnection conn(WithDatabase(db, journal->database), "immich-maintd-undo");
   const bool committed = PutBackUnlessCommitted(conn, *journal);
   MarkRunFailed(conn, *journal);

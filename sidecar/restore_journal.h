@@ -48,6 +48,7 @@ void RemoveRestoreJournal(const std::string& backups_folder);
 // Connections to the journal's database allowed again (from the postgres or template1
 // database), if the restore blocked them.
 void AllowConnectionsAgain(const DbSettings& db, const RestoreJournal& journal);
+void AllowConnectionsAgain(PgConnection& admin, const RestoreJournal& journal);
 
 // Once the restore's session has ended: connections allowed again, then, unless the restore's
 // transaction committed, the maintenance-mode row put back as it was. Returns whether it had
